@@ -1,0 +1,3 @@
+from pinst.cli import main
+
+raise SystemExit(main())
