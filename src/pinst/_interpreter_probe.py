@@ -1,0 +1,42 @@
+"""Run by the *target* interpreter (not pinst's) to describe itself as JSON on stdout.
+
+pinst puts only the directory holding its own ``packaging`` on the target's ``sys.path``, so
+this file must run on any Python that ``packaging`` supports and import nothing from pinst.
+"""
+
+import json
+import os
+import sys
+import sysconfig
+
+from packaging import markers, tags
+
+
+def _venv_scheme() -> dict:
+    paths = sysconfig.get_paths()
+    version = "%d.%d" % sys.version_info[:2]
+    return {
+        "purelib": paths["purelib"],
+        "platlib": paths["platlib"],
+        "scripts": paths["scripts"],
+        "data": paths["data"],
+        # pip installs a wheel's headers into the venv, not the base interpreter's include dir.
+        "headers": os.path.join(sys.prefix, "include", "site", "python" + version),
+    }
+
+
+def main() -> None:
+    facts = {
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        "version": list(sys.version_info[:3]),
+        "implementation": sys.implementation.name,
+        "scheme": _venv_scheme(),
+        "markers": dict(markers.default_environment()),
+        "tags": [str(tag) for tag in tags.sys_tags()],
+    }
+    json.dump(facts, sys.stdout)
+
+
+main()

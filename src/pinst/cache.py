@@ -1,0 +1,106 @@
+"""The cache's layout on disk: where each bucket lives, and how entries are published.
+
+Every bucket name carries a format version, so a future format never reads old data::
+
+    CACHEDIR.TAG
+    wheels-v1/<sha256>/<filename>.whl   downloaded wheels, content-addressed, immutable
+    pages-v1/<key>.json                 index pages with their HTTP validators
+    interpreters-v1/<key>.json          target interpreter facts
+    entries-v1/<sha256>/                an unpacked wheel + manifest.json; immutable once published
+    tmp-v1/                             work in progress; anything here is garbage after a crash
+
+A wheel is stored under its sha256 *and* its filename because the filename carries the tags that
+decide whether a cached wheel fits a target, and because error messages should name it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by pinst.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("PINST_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("pinst", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Cache:
+    root: Path
+
+    @property
+    def wheels(self) -> Path:
+        return self.root / "wheels-v1"
+
+    @property
+    def pages(self) -> Path:
+        return self.root / "pages-v1"
+
+    @property
+    def interpreters(self) -> Path:
+        return self.root / "interpreters-v1"
+
+    @property
+    def entries(self) -> Path:
+        return self.root / "entries-v1"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp-v1"
+
+    def ensure(self) -> None:
+        """Create the cache root with its CACHEDIR.TAG (backup tools skip tagged directories)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tag = self.root / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(CACHEDIR_TAG)
+
+    def wheel_dir(self, sha256: str) -> Path:
+        return self.wheels / sha256
+
+    def cached_wheel(self, sha256: str) -> Path | None:
+        """The stored wheel with this sha256, if it has been downloaded and verified before."""
+        folder = self.wheel_dir(sha256)
+        try:
+            names = [name for name in os.listdir(folder) if name.endswith(".whl")]
+        except FileNotFoundError:
+            return None
+        return folder / names[0] if names else None
+
+    def entry_dir(self, sha256: str) -> Path:
+        return self.entries / sha256
+
+    def temporary_dir(self, prefix: str) -> Path:
+        """A fresh private directory in this cache, on the same filesystem as its buckets."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.tmp))
+
+
+def publish_directory(staged: Path, final: Path) -> bool:
+    """Move a fully written directory into place with one atomic rename.
+
+    Returns False if another process published the same content first; ours is then discarded,
+    which is safe because content-addressed entries with the same key are identical.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(staged, final)
+    except OSError:
+        if final.exists():
+            shutil.rmtree(staged, ignore_errors=True)
+            return False
+        raise
+    return True

@@ -1,0 +1,222 @@
+"""The target venv and the facts about its interpreter that an install needs.
+
+``packaging`` can only compute tags and marker values for the interpreter it runs in, so pinst
+runs the target's interpreter once with a small probe script and caches the answer, keyed by the
+interpreter's real path, size and mtime: a warm install never starts a second Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinst.errors import PinstError
+
+PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
+FACTS_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Where each kind of wheel content goes in this venv (the wheel spec's install scheme)."""
+
+    purelib: Path
+    platlib: Path
+    scripts: Path
+    data: Path
+    headers: Path
+
+    def path_for(self, key: str) -> Path:
+        return {
+            "purelib": self.purelib,
+            "platlib": self.platlib,
+            "scripts": self.scripts,
+            "data": self.data,
+            "headers": self.headers,
+        }[key]
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """What pinst needs to know about the venv's Python to choose and install wheels for it."""
+
+    executable: Path
+    version: tuple[int, int, int]
+    implementation: str
+    scheme: Scheme
+    markers: dict[str, str]
+    tags: tuple[str, ...]  # most preferred first, as ``packaging.tags.sys_tags()`` gives them
+
+    @property
+    def tag_rank(self) -> dict[str, int]:
+        """Tag -> position in preference order (lower is better)."""
+        return {tag: rank for rank, tag in enumerate(self.tags)}
+
+    @property
+    def python_version(self) -> str:
+        return ".".join(str(part) for part in self.version)
+
+
+@dataclass(frozen=True)
+class Venv:
+    path: Path
+    interpreter: Interpreter
+    created: bool  # pinst made it in this run (so it can remove it again if the install fails)
+
+
+def default_venv_path() -> Path:
+    active = os.environ.get("VIRTUAL_ENV")
+    return Path(active) if active else Path(".venv")
+
+
+def venv_python(venv: Path) -> Path:
+    if sys.platform == "win32":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def open_venv(path: Path, python: str | None, facts_cache: Path | None) -> Venv:
+    """Return the venv at ``path``, creating it with ``python`` (or pinst's Python) if missing."""
+    path = path.absolute()
+    created = False
+    if not path.exists():
+        create_venv(path, python)
+        created = True
+    else:
+        _check_is_venv(path)
+    interpreter = inspect_interpreter(venv_python(path), facts_cache)
+    return Venv(path=path, interpreter=interpreter, created=created)
+
+
+def _check_is_venv(path: Path) -> None:
+    if not path.is_dir():
+        raise PinstError(
+            f"--venv {path} is not a directory. Point --venv at a virtual environment, "
+            "or at a path that does not exist yet for pinst to create one there."
+        )
+    if not (path / "pyvenv.cfg").is_file() or not venv_python(path).exists():
+        raise PinstError(
+            f"{path} is not a virtual environment (it has no pyvenv.cfg or no "
+            f"{venv_python(path).relative_to(path)}). pinst only installs into venvs: pass "
+            "--venv with a new path and pinst will create one, or create it with "
+            f"'python -m venv {path}'."
+        )
+
+
+def find_python(python: str | None) -> str:
+    """Resolve ``--python`` (a path, a command name, or a version such as ``3.12``)."""
+    if python is None:
+        return sys.executable
+    if os.sep in python or Path(python).is_file():
+        if Path(python).is_file() and os.access(python, os.X_OK):
+            return python
+        raise PinstError(f"--python {python}: no executable file at that path.")
+    candidates = [python]
+    if python[:1].isdigit():
+        candidates = [f"python{python}"]
+    for name in candidates:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise PinstError(
+        f"--python {python}: no such interpreter on PATH. Pass the path of a Python executable, "
+        "a command name such as python3.12, or a version such as 3.12 that has a "
+        "python3.12 command on PATH."
+    )
+
+
+def create_venv(path: Path, python: str | None) -> None:
+    executable = find_python(python)
+    result = subprocess.run(
+        [executable, "-m", "venv", "--without-pip", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        shutil.rmtree(path, ignore_errors=True)
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise PinstError(
+            f"Could not create a virtual environment at {path} with {executable}: "
+            f"{detail[-1] if detail else 'exit status ' + str(result.returncode)}. "
+            "Check that the directory is writable and that this Python has the venv module."
+        )
+
+
+def inspect_interpreter(executable: Path, facts_cache: Path | None) -> Interpreter:
+    """Facts about ``executable``, from the cache when the interpreter file is unchanged."""
+    key = _interpreter_key(executable)
+    cached = facts_cache / f"{key}.json" if facts_cache else None
+    if cached is not None and cached.is_file():
+        try:
+            return _interpreter_from_json(json.loads(cached.read_text()))
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged or old record: probe again and overwrite it
+    raw = _run_probe(executable)
+    if cached is not None:
+        _write_atomically(cached, raw)
+    return _interpreter_from_json(json.loads(raw))
+
+
+def _interpreter_key(executable: Path) -> str:
+    # The venv's python is a symlink to the base interpreter; the venv path still matters because
+    # sys.prefix (and so the install scheme) comes from where it is run.
+    real = executable.resolve()
+    stat = real.stat()
+    ident = f"{FACTS_FORMAT}|{executable.absolute()}|{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(ident.encode()).hexdigest()[:32]
+
+
+def _run_probe(executable: Path) -> str:
+    import packaging
+
+    packaging_parent = str(Path(packaging.__file__).parent.parent)
+    env = dict(os.environ, PYTHONPATH=packaging_parent)
+    env.pop("PYTHONHOME", None)
+    result = subprocess.run(
+        [str(executable), "-s", str(PROBE_SCRIPT)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = result.stderr.strip().splitlines()
+        raise PinstError(
+            f"Could not inspect the interpreter {executable}: "
+            f"{detail[-1] if detail else 'exit status ' + str(result.returncode)}. "
+            "Check that it runs, or recreate the venv."
+        )
+    return result.stdout
+
+
+def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
+    scheme = data["scheme"]
+    assert isinstance(scheme, dict)
+    version = data["version"]
+    assert isinstance(version, list)
+    markers = data["markers"]
+    assert isinstance(markers, dict)
+    tags = data["tags"]
+    assert isinstance(tags, list)
+    return Interpreter(
+        executable=Path(str(data["executable"])),
+        version=(int(version[0]), int(version[1]), int(version[2])),
+        implementation=str(data["implementation"]),
+        scheme=Scheme(**{key: Path(value) for key, value in scheme.items()}),
+        markers={str(k): str(v) for k, v in markers.items()},
+        tags=tuple(str(tag) for tag in tags),
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
