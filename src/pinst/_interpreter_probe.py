@@ -14,7 +14,7 @@ from packaging import markers, tags
 
 def _venv_scheme() -> dict:
     paths = sysconfig.get_paths()
-    version = "%d.%d" % sys.version_info[:2]
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return {
         "purelib": paths["purelib"],
         "platlib": paths["platlib"],
