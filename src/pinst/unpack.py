@@ -29,6 +29,7 @@ from pinst.manifest import FILES_DIR, MANIFEST_NAME, EntryPoint, FileRecord, Man
 
 CHUNK = 1024 * 1024
 SIGNATURE_FILES = {"RECORD", "RECORD.jws", "RECORD.p7s"}
+SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 ALLOWED_RECORD_HASHES = {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"}
 
 
@@ -121,10 +122,17 @@ class _WheelExtractor:
                 raise self.fail(f"member {name!r} is a symbolic link")
             if info.is_dir():
                 continue
+            self._check_data_scheme(path)
             if name in members:
                 raise self.fail(f"member {name!r} appears twice in the archive")
             members[name] = info
         return members
+
+    def _check_data_scheme(self, path: PurePosixPath) -> None:
+        in_data_dir = len(path.parts) > 1 and path.parts[0].endswith(".data")
+        if in_data_dir and (len(path.parts) < 3 or path.parts[1] not in SCHEME_KEYS):
+            keys = ", ".join(SCHEME_KEYS)
+            raise self.fail(f"member {str(path)!r} is in .data but not under one of {keys}")
 
     def _dist_info_dir(self, members: dict[str, zipfile.ZipInfo]) -> str:
         top_level = {name.split("/", 1)[0] for name in members}

@@ -1,0 +1,201 @@
+"""Link strategies: how a file in a cache entry becomes a file in a venv.
+
+One interface (``Linker.link(source, destination)``), four ways:
+
+- ``reflink``: a copy-on-write clone (Linux ``FICLONE``, macOS ``clonefile``). Private to the venv.
+- ``hardlink``: ``os.link``; shares the cache's read-only inode.
+- ``symlink``: a symbolic link to the cache's file.
+- ``copy``: a real copy that keeps the executable bits and the mtime.
+
+The mode is chosen once per (entries directory, target directory) pair by a probe, never by
+trying each file. An explicitly requested mode is strict: if the probe fails, pinst stops before
+touching the venv and says why.
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinst.errors import PinstError
+from pinst.filesystems import filesystem_of
+
+FICLONE = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
+
+
+class LinkMode(enum.Enum):
+    AUTO = "auto"
+    HARDLINK = "hardlink"
+    REFLINK = "reflink"
+    SYMLINK = "symlink"
+    COPY = "copy"
+
+
+AUTO_ORDER = (LinkMode.REFLINK, LinkMode.HARDLINK, LinkMode.COPY)
+
+
+def reflink_file(source: str, destination: str) -> None:
+    if sys.platform == "darwin":
+        _clonefile(source, destination)
+    elif sys.platform.startswith("linux"):
+        _ficlone(source, destination)
+    else:
+        raise OSError(errno.EOPNOTSUPP, "reflinks are not supported on this platform")
+    _make_private(source, destination)
+
+
+def _ficlone(source: str, destination: str) -> None:
+    import fcntl
+
+    source_fd = os.open(source, os.O_RDONLY)
+    try:
+        target_fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fcntl.ioctl(target_fd, FICLONE, source_fd)
+        except OSError:
+            os.close(target_fd)
+            os.unlink(destination)
+            raise
+        os.close(target_fd)
+    finally:
+        os.close(source_fd)
+
+
+def _clonefile(source: str, destination: str) -> None:  # pragma: no cover - macOS only
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.clonefile(source.encode(), destination.encode(), 0) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), destination)
+
+
+def copy_file(source: str, destination: str) -> None:
+    shutil.copyfile(source, destination)  # sendfile/copy_file_range under the hood
+    _make_private(source, destination)
+
+
+def _make_private(source: str, destination: str) -> None:
+    """A copy belongs to the venv alone: ordinary writable mode, the cache file's mtime.
+
+    Keeping the mtime keeps timestamp-based .pyc files compiled in the cache valid.
+    """
+    status = os.stat(source)
+    os.chmod(destination, 0o755 if status.st_mode & 0o111 else 0o644)
+    os.utime(destination, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def hardlink_file(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError as error:
+        if error.errno != errno.EMLINK:
+            raise
+        # The inode has as many links as the filesystem allows: give the cache a fresh copy
+        # (a new inode) of this file and link to that. Existing venvs keep the old inode.
+        _replace_with_fresh_copy(source)
+        os.link(source, destination)
+
+
+def _replace_with_fresh_copy(path: str) -> None:
+    directory = os.path.dirname(path)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".emlink-")
+    os.close(descriptor)
+    shutil.copy2(path, temporary)
+    os.replace(temporary, path)
+
+
+def symlink_file(source: str, destination: str) -> None:
+    os.symlink(source, destination)
+
+
+LINKERS = {
+    LinkMode.REFLINK: reflink_file,
+    LinkMode.HARDLINK: hardlink_file,
+    LinkMode.SYMLINK: symlink_file,
+    LinkMode.COPY: copy_file,
+}
+
+
+@dataclass(frozen=True)
+class Linker:
+    mode: LinkMode
+
+    def link(self, source: str, destination: str) -> None:
+        LINKERS[self.mode](source, destination)
+
+
+def choose_linker(requested: LinkMode, entries_dir: Path, target_dir: Path) -> Linker:
+    """Probe once which mode works from ``entries_dir`` into ``target_dir``.
+
+    ``auto`` takes the first of reflink, hardlink, copy that works. Any other mode must work, or
+    pinst stops here, before the venv is changed.
+    """
+    if requested is LinkMode.AUTO:
+        for mode in AUTO_ORDER:
+            if _probe(mode, entries_dir, target_dir) is None:
+                return Linker(mode)
+        raise _refusal(
+            LinkMode.COPY, entries_dir, target_dir, _probe(LinkMode.COPY, entries_dir, target_dir)
+        )
+    failure = _probe(requested, entries_dir, target_dir)
+    if failure is not None:
+        raise _refusal(requested, entries_dir, target_dir, failure)
+    return Linker(requested)
+
+
+def _probe(mode: LinkMode, entries_dir: Path, target_dir: Path) -> OSError | None:
+    entries_dir.mkdir(parents=True, exist_ok=True)
+    descriptor, source = tempfile.mkstemp(dir=entries_dir, prefix=".pinst-probe-")
+    try:
+        os.write(descriptor, b"pinst link probe\n")
+        os.close(descriptor)
+        destination = os.path.join(target_dir, f".pinst-probe-{os.getpid()}-{mode.value}")
+        try:
+            LINKERS[mode](source, destination)
+        except OSError as error:
+            return error
+        os.unlink(destination)
+        return None
+    finally:
+        os.unlink(source)
+
+
+def _refusal(
+    mode: LinkMode, entries_dir: Path, target_dir: Path, error: OSError | None
+) -> PinstError:
+    source_fs, target_fs = filesystem_of(entries_dir), filesystem_of(target_dir)
+    code = errno.errorcode.get(error.errno, "") if error and error.errno else ""
+    reason = f"{error.strerror} ({code})" if error else "unknown error"
+    same = source_fs.device == target_fs.device
+    where = (
+        f"within one filesystem ({source_fs.describe()})"
+        if same
+        else f"from {source_fs.describe()} to {target_fs.describe()}"
+    )
+    return PinstError(
+        f"--link-mode {mode.value} cannot be used for {target_dir}: linking from the cache at "
+        f"{entries_dir} to the venv {where} failed with: {reason}. Nothing was installed. "
+        f"{_advice(mode, error)}"
+    )
+
+
+def _advice(mode: LinkMode, error: OSError | None) -> str:
+    code = error.errno if error else None
+    if code == errno.EXDEV:
+        return (
+            "Hard links and reflinks cannot cross filesystems: put the cache on the venv's "
+            "filesystem (--cache-dir), or use --link-mode auto or copy."
+        )
+    if mode is LinkMode.REFLINK and code in (errno.EOPNOTSUPP, errno.ENOTTY, errno.EINVAL):
+        return (
+            "This filesystem cannot make reflinks (copy-on-write clones need btrfs, XFS with "
+            "reflink=1, bcachefs or APFS): use --link-mode hardlink, copy, or auto."
+        )
+    return "Use --link-mode copy, or --link-mode auto to let pinst pick what works."

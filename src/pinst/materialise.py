@@ -1,0 +1,189 @@
+"""Materialise a cache entry into a venv, as the wheel specification says a wheel is installed.
+
+Files go to purelib or platlib by ``Root-Is-Purelib``, and ``<name>.data/<key>/`` files to that
+scheme path. Most files are linked from the entry with the chosen strategy. Files that differ
+per venv are written, never linked: ``.data/scripts`` files whose ``#!python`` line names this
+venv's interpreter, generated console and GUI scripts, RECORD, INSTALLER, REQUESTED and
+``direct_url.json``.
+
+A destination that already exists is unlinked first and never opened for writing: it may be a
+hard link into the cache, and writing through it would change every venv that shares it.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pinst.link import Linker
+from pinst.manifest import FILES_DIR, FileRecord, Manifest
+from pinst.target import Interpreter, Scheme
+
+INSTALLER_NAME = b"pinst\n"
+# Files of the wheel's .dist-info that pinst writes itself for each venv.
+WRITTEN_PER_VENV = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one entry file goes, and whether it must be written rather than linked."""
+
+    record: FileRecord
+    destination: str
+    rewrite_shebang: bool
+
+
+def plan_placements(manifest: Manifest, entry: Path, scheme: Scheme) -> list[Placement]:
+    root = str(scheme.purelib if manifest.root_is_purelib else scheme.platlib)
+    data_prefix = manifest.data_dir + "/"
+    skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
+    placements = []
+    for record in manifest.files:
+        if record.path in skipped:
+            continue
+        if record.path.startswith(data_prefix):
+            key, _, rest = record.path[len(data_prefix) :].partition("/")
+            base = _data_base(key, scheme, manifest.name)
+            destination = os.path.join(base, rest)
+            rewrite = key == "scripts" and _starts_with_python_shebang(entry, record)
+        else:
+            destination = os.path.join(root, record.path)
+            rewrite = False
+        placements.append(Placement(record, destination, rewrite))
+    return placements
+
+
+def _data_base(key: str, scheme: Scheme, project_name: str) -> str:
+    if key == "headers":
+        # As pip does: headers of a project go into a directory named after it.
+        return os.path.join(scheme.headers, project_name)
+    return str(scheme.path_for(key))
+
+
+def _starts_with_python_shebang(entry: Path, record: FileRecord) -> bool:
+    with open(entry / FILES_DIR / record.path, "rb") as script:
+        return script.read(8) == b"#!python"
+
+
+class Materialiser:
+    """Installs one entry's files into one venv and writes its per-venv metadata."""
+
+    def __init__(self, interpreter: Interpreter, venv_python: Path, linker: Linker) -> None:
+        self.interpreter = interpreter
+        self.scheme = interpreter.scheme
+        self.venv_python = str(venv_python)
+        self.linker = linker
+
+    def install(
+        self, entry: Path, manifest: Manifest, direct_url: dict[str, object] | None
+    ) -> None:
+        placements = plan_placements(manifest, entry, self.scheme)
+        written: list[tuple[str, bytes]] = []
+        for placement in placements:
+            if placement.rewrite_shebang:
+                written.append((placement.destination, self._rewritten_script(entry, placement)))
+        written.extend(self._entry_point_scripts(manifest))
+        _create_directories([p.destination for p in placements] + [path for path, _ in written])
+        files_root = str(entry / FILES_DIR)
+        for placement in placements:
+            if not placement.rewrite_shebang:
+                self._link(os.path.join(files_root, placement.record.path), placement.destination)
+        for path, content in written:
+            _write_new_file(path, content, executable=True)
+        self._write_metadata(manifest, placements, written, direct_url)
+
+    def _link(self, source: str, destination: str) -> None:
+        try:
+            self.linker.link(source, destination)
+        except FileExistsError:
+            # Another project's file, or a leftover: replace it (never write through it).
+            os.unlink(destination)
+            self.linker.link(source, destination)
+
+    def _rewritten_script(self, entry: Path, placement: Placement) -> bytes:
+        # As pip: the whole first line becomes "#!<this venv's python>".
+        content = (entry / FILES_DIR / placement.record.path).read_bytes()
+        _, _, rest = content.partition(b"\n")
+        return b"#!" + self.venv_python.encode() + os.linesep.encode() + rest
+
+    def _entry_point_scripts(self, manifest: Manifest) -> list[tuple[str, bytes]]:
+        if not manifest.entry_points:
+            return []
+        from installer.scripts import Script
+
+        scripts = []
+        for entry_point in manifest.entry_points:
+            section: Literal["console", "gui"] = (
+                "gui" if entry_point.section == "gui" else "console"
+            )
+            script = Script(entry_point.name, entry_point.module, entry_point.attribute, section)
+            name, content = script.generate(self.venv_python, "posix")
+            scripts.append((os.path.join(self.scheme.scripts, name), content))
+        return scripts
+
+    def _write_metadata(
+        self,
+        manifest: Manifest,
+        placements: Iterable[Placement],
+        written: list[tuple[str, bytes]],
+        direct_url: dict[str, object] | None,
+    ) -> None:
+        root = str(self.scheme.purelib if manifest.root_is_purelib else self.scheme.platlib)
+        dist_info = os.path.join(root, manifest.dist_info)
+        extra: list[tuple[str, bytes]] = [
+            (os.path.join(dist_info, "INSTALLER"), INSTALLER_NAME),
+            (os.path.join(dist_info, "REQUESTED"), b""),
+        ]
+        if direct_url is not None:
+            content = json.dumps(direct_url, sort_keys=True, separators=(",", ":")).encode()
+            extra.append((os.path.join(dist_info, "direct_url.json"), content))
+        for path, content in extra:
+            _write_new_file(path, content, executable=False)
+        rows = [
+            (p.destination, p.record.hash, p.record.size)
+            for p in placements
+            if not p.rewrite_shebang
+        ]
+        rows += [(path, _record_hash(content), len(content)) for path, content in written + extra]
+        record_path = os.path.join(dist_info, "RECORD")
+        _write_new_file(record_path, _record_text(root, rows, record_path), executable=False)
+
+
+def _record_hash(content: bytes) -> str:
+    digest = hashlib.sha256(content).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _record_text(root: str, rows: list[tuple[str, str, int]], record_path: str) -> bytes:
+    def relative(path: str) -> str:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+
+    lines = sorted((relative(path), digest, str(size)) for path, digest, size in rows)
+    lines.append((relative(record_path), "", ""))
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(lines)  # the csv module's \r\n line ends, as pip writes them
+    return buffer.getvalue().encode()
+
+
+def _create_directories(files: Iterable[str]) -> None:
+    for directory in sorted({os.path.dirname(path) for path in files}):
+        os.makedirs(directory, exist_ok=True)
+
+
+def _write_new_file(path: str, content: bytes, *, executable: bool) -> None:
+    """Write a file the venv owns alone; an existing one is unlinked first (it may be a link)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755 if executable else 0o644)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)

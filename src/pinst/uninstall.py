@@ -1,0 +1,78 @@
+"""Remove an installed distribution by its RECORD, as pip and uv do.
+
+Only files RECORD lists are removed (plus the bytecode Python wrote beside them), then the
+directories this left empty, then the ``.dist-info`` directory itself. Files are unlinked, never
+written: a hard link into the cache loses one link and the cache keeps its file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+
+from pinst.installed import InstalledDistribution
+
+
+def uninstall(distribution: InstalledDistribution, venv_root: str) -> None:
+    """Remove ``distribution``; empty directories are removed up to, never including, the venv."""
+    files = _recorded_files(distribution)
+    directories: set[str] = set()
+    for path in files:
+        _unlink(path)
+        directories.add(os.path.dirname(path))
+        if path.endswith(".py"):
+            directories.add(_remove_bytecode_of(path))
+    shutil.rmtree(distribution.dist_info, ignore_errors=True)
+    _remove_empty_directories(directories, stop_at=venv_root)
+
+
+def _recorded_files(distribution: InstalledDistribution) -> list[str]:
+    try:
+        with open(distribution.dist_info / "RECORD", newline="") as record:
+            rows = list(csv.reader(record))
+    except OSError:
+        return []
+    root = str(distribution.root)
+    return [os.path.normpath(os.path.join(root, row[0])) for row in rows if row and row[0]]
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        pass
+
+
+def _remove_bytecode_of(source: str) -> str:
+    """Remove ``__pycache__/<module>.*.pyc`` written for ``source``; return that directory."""
+    directory, filename = os.path.split(source)
+    cache_dir = os.path.join(directory, "__pycache__")
+    prefix = filename[: -len(".py")] + "."
+    try:
+        names = os.listdir(cache_dir)
+    except (FileNotFoundError, NotADirectoryError):
+        return cache_dir
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".pyc"):
+            _unlink(os.path.join(cache_dir, name))
+    return cache_dir
+
+
+def _remove_empty_directories(directories: set[str], stop_at: str) -> None:
+    """Remove each directory and then its parents while empty, deepest first."""
+    protected = os.path.abspath(stop_at)
+    for directory in sorted(directories, key=len, reverse=True):
+        current = os.path.abspath(directory)
+        inside = current.startswith(protected + os.sep)
+        while inside and _is_empty_dir(current):
+            os.rmdir(current)
+            current = os.path.dirname(current)
+            inside = current.startswith(protected + os.sep)
+
+
+def _is_empty_dir(path: str) -> bool:
+    try:
+        return not os.listdir(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False

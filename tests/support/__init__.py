@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: wheel builders and a local package index server."""
