@@ -171,8 +171,7 @@ def _refusal(
     mode: LinkMode, entries_dir: Path, target_dir: Path, error: OSError | None
 ) -> PinstError:
     source_fs, target_fs = filesystem_of(entries_dir), filesystem_of(target_dir)
-    code = errno.errorcode.get(error.errno, "") if error and error.errno else ""
-    reason = f"{error.strerror} ({code})" if error else "unknown error"
+    reason = f"{error.strerror} ({errno_name(error.errno)})" if error else "unknown error"
     same = source_fs.device == target_fs.device
     where = (
         f"within one filesystem ({source_fs.describe()})"
@@ -184,6 +183,15 @@ def _refusal(
         f"{entries_dir} to the venv {where} failed with: {reason}. Nothing was installed. "
         f"{_advice(mode, error)}"
     )
+
+
+def errno_name(code: int | None) -> str:
+    """The symbolic name of an errno value (Linux gives ENOTSUP and EOPNOTSUPP one number)."""
+    if code is None:
+        return "unknown error"
+    if code == errno.EOPNOTSUPP:
+        return "EOPNOTSUPP"
+    return errno.errorcode.get(code, str(code))
 
 
 def _advice(mode: LinkMode, error: OSError | None) -> str:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from packaging.utils import canonicalize_name
+
 from pinst.link import Linker
 from pinst.manifest import FILES_DIR, FileRecord, Manifest
 from pinst.target import Interpreter, Scheme
@@ -51,7 +53,7 @@ def plan_placements(manifest: Manifest, entry: Path, scheme: Scheme) -> list[Pla
             continue
         if record.path.startswith(data_prefix):
             key, _, rest = record.path[len(data_prefix) :].partition("/")
-            base = _data_base(key, scheme, manifest.name)
+            base = _data_base(key, scheme, canonicalize_name(manifest.name))
             destination = os.path.join(base, rest)
             rewrite = key == "scripts" and _starts_with_python_shebang(entry, record)
         else:
@@ -63,7 +65,7 @@ def plan_placements(manifest: Manifest, entry: Path, scheme: Scheme) -> list[Pla
 
 def _data_base(key: str, scheme: Scheme, project_name: str) -> str:
     if key == "headers":
-        # As pip does: headers of a project go into a directory named after it.
+        # As pip does: a project's headers go into a directory named after it (normalised).
         return os.path.join(scheme.headers, project_name)
     return str(scheme.path_for(key))
 
@@ -143,7 +145,7 @@ class Materialiser:
             (os.path.join(dist_info, "REQUESTED"), b""),
         ]
         if direct_url is not None:
-            content = json.dumps(direct_url, sort_keys=True, separators=(",", ":")).encode()
+            content = json.dumps(direct_url, sort_keys=True).encode()  # byte for byte as pip
             extra.append((os.path.join(dist_info, "direct_url.json"), content))
         for path, content in extra:
             _write_new_file(path, content, executable=False)

@@ -1,0 +1,195 @@
+"""The command line: argparse in, one call into the pipeline, errors out as one paragraph.
+
+Kept thin and cheap to import: the pipeline's modules are imported only once a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pinst import __version__
+from pinst.errors import PinstError
+
+LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinst",
+        description="Install pinned wheels into virtual environments from a cache on every "
+        "filesystem.",
+    )
+    parser.add_argument("--version", action="version", version=f"pinst {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_install(commands)
+    return parser
+
+
+def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    install = commands.add_parser(
+        "install",
+        help="install pinned requirements into a venv",
+        description="Install exactly the pinned wheels of requirements files (and NAME==VERSION "
+        "arguments) into a virtual environment, creating it if needed.",
+    )
+    install.add_argument(
+        "packages",
+        nargs="*",
+        metavar="NAME==VERSION",
+        help="a pinned requirement, a wheel URL or a wheel file",
+    )
+    install.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="install the pins of this requirements file (repeatable)",
+    )
+    install.add_argument(
+        "-c",
+        "--constraint",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="pin versions of the requirements from this file",
+    )
+    install.add_argument(
+        "--venv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the virtual environment (default: $VIRTUAL_ENV, else ./.venv); created if missing",
+    )
+    install.add_argument(
+        "--python",
+        metavar="PY",
+        help="the interpreter for a new venv: a path, a command, or a version "
+        "such as 3.12 (default: the one running pinst)",
+    )
+    install.add_argument(
+        "-i",
+        "--index-url",
+        metavar="URL",
+        default=os.environ.get("PINST_INDEX_URL"),
+        help="the package index (default: https://pypi.org/simple)",
+    )
+    install.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another index, asked only for projects the first ones lack",
+    )
+    install.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="LOCATION",
+        help="a directory or HTML page of wheels to consider too",
+    )
+    install.add_argument(
+        "--no-index", action="store_true", help="use no index, only --find-links, URLs and paths"
+    )
+    install.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="the cache (default: $PINST_CACHE_DIR, else the user cache dir)",
+    )
+    install.add_argument(
+        "--link-mode",
+        choices=LINK_MODES,
+        default=os.environ.get("PINST_LINK_MODE", "auto"),
+        help="how files get from the cache into the venv (default: auto: "
+        "reflink, else hardlink, else copy); any other choice is strict",
+    )
+    install.add_argument(
+        "--require-hashes", action="store_true", help="require a --hash for every requirement"
+    )
+    install.add_argument(
+        "--reinstall",
+        action="store_true",
+        help="reinstall packages even if that version is installed",
+    )
+    install.add_argument("-q", "--quiet", action="count", default=0, help="print less")
+    install.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    install.set_defaults(handler=_run_install)
+
+
+def _run_install(args: argparse.Namespace) -> int:
+    from pinst.cache import default_cache_dir
+    from pinst.install import InstallOptions, install
+    from pinst.link import LinkMode
+    from pinst.report import Reporter
+    from pinst.target import default_venv_path
+
+    if args.link_mode not in LINK_MODES:
+        raise PinstError(
+            f"PINST_LINK_MODE={args.link_mode!r} is not a link mode; use one of "
+            f"{', '.join(LINK_MODES)}."
+        )
+    if not args.requirement and not args.packages:
+        parser_error("install needs -r FILE or NAME==VERSION arguments")
+    options = InstallOptions(
+        requirement_files=args.requirement,
+        requirement_args=args.packages,
+        constraint_files=args.constraint,
+        venv=args.venv or default_venv_path(),
+        python=args.python,
+        index_url=args.index_url,
+        extra_index_urls=args.extra_index_url,
+        find_links=args.find_links,
+        no_index=args.no_index,
+        cache_dir=args.cache_dir or default_cache_dir(),
+        link_mode=LinkMode(args.link_mode),
+        require_hashes=args.require_hashes,
+        reinstall=args.reinstall,
+    )
+    install(options, Reporter(verbosity=args.verbose - args.quiet))
+    return 0
+
+
+def parser_error(message: str) -> None:
+    from pinst.errors import UsageError
+
+    raise UsageError(f"{message}. See 'pinst install --help'.")
+
+
+class _WarningFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "warning: " if record.levelno >= logging.WARNING else ""
+        return prefix + record.getMessage()
+
+
+def _configure_logging(verbosity: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_WarningFormatter())
+    logger = logging.getLogger("pinst")
+    logger.addHandler(handler)
+    logger.setLevel(
+        logging.DEBUG if verbosity > 0 else logging.WARNING if verbosity == 0 else logging.ERROR
+    )
+    logger.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    try:
+        return int(args.handler(args))
+    except PinstError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,265 @@
+"""Downloads into the content-addressed wheel cache, verified before anything is published.
+
+Each file streams into a private directory in the cache's tmp bucket while it is hashed, so
+memory stays flat however large the wheel. Only after every expected hash matches is the
+directory renamed to ``wheels-v1/<sha256>/``: a half-written or tampered file is never visible
+under a hash it does not have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from pinst.cache import Cache, publish_directory
+from pinst.errors import PinstError
+from pinst.http import redact
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pinst.http import RetryPolicy
+    from pinst.index import DistributionFile
+
+CHUNK = 1 << 16
+# Which digests a download may be checked against; others in an index or pin are not trusted.
+ALGORITHMS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    file: DistributionFile
+    # Allowed digests per algorithm (a pin's --hash values): the file must match at least one.
+    # The index's own hashes, in ``file.hashes``, must each match exactly on top of that.
+    expected_hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    label: str = ""  # who asked for the file, e.g. "requirements.txt:12"
+
+
+class _Cancelled(Exception):
+    """Another download failed, so this one stops early."""
+
+
+def download(
+    items: Sequence[DownloadRequest],
+    cache: Cache,
+    client_factory: Callable[[], httpx.Client],
+    *,
+    workers: int = 8,
+    on_progress: Callable[[int], None] | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[Path]:
+    """The cached, verified wheel for each request, in order, downloading those not cached yet.
+
+    ``on_progress`` receives the number of bytes just written, from the worker threads. The
+    first failure is raised; downloads still running then stop at their next chunk.
+    """
+    results = [_already_cached(item, cache) for item in items]
+    pending = [position for position, found in enumerate(results) if found is None]
+    if not pending:
+        return [path for path in results if path is not None]
+    job = _Job(cache, _shared(client_factory), retry, on_progress or (lambda _size: None))
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
+        futures = {pool.submit(job.fetch, items[position]): position for position in pending}
+        _collect(futures, results, job.stop)
+    return [path for path in results if path is not None]
+
+
+def _collect(
+    futures: dict[Future[Path], int], results: list[Path | None], stop: threading.Event
+) -> None:
+    try:
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+    except BaseException:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def _shared(factory: Callable[[], httpx.Client]) -> Callable[[], httpx.Client]:
+    """``factory``, called at most once and only when a download needs the network."""
+    lock = threading.Lock()
+    made: list[httpx.Client] = []
+
+    def client() -> httpx.Client:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return client
+
+
+def _already_cached(item: DownloadRequest, cache: Cache) -> Path | None:
+    """The cached wheel for this request, found by a known sha256 without any download."""
+    known = item.file.hashes.get("sha256")
+    candidates = [known] if known else sorted(item.expected_hashes.get("sha256", ()))
+    for sha256 in candidates:
+        # A pin may allow the hashes of several wheels; only this very file will do.
+        path = cache.wheel_dir(sha256.lower()) / item.file.filename
+        if path.is_file():
+            digests = _digest_file(path, _algorithms(item) - {"sha256"})
+            _verify(item, {**digests, "sha256": sha256.lower()})
+            return path
+    return None
+
+
+@dataclass
+class _Job:
+    cache: Cache
+    client: Callable[[], httpx.Client]
+    retry: RetryPolicy | None
+    on_progress: Callable[[int], None]
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def fetch(self, item: DownloadRequest) -> Path:
+        filename = _safe_filename(item)
+        staging = self.cache.temporary_dir("download-")
+        try:
+            target = staging / filename
+            digests = self._transfer(item, target)
+            _verify(item, digests)
+            final = self.cache.wheel_dir(digests["sha256"])
+            publish_directory(staging, final)
+            published = final / filename
+            # Should another process have won the race, its identical copy is the one to use.
+            return (
+                published
+                if published.is_file()
+                else self.cache.cached_wheel(digests["sha256"]) or published
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing left once published
+
+    def _transfer(self, item: DownloadRequest, target: Path) -> dict[str, str]:
+        algorithms = _algorithms(item)
+        local = _local_path(item.file.url)
+        if local is not None:
+            return self._copy_local(item, local, target, algorithms)
+        from pinst import http
+
+        def save(response: httpx.Response) -> dict[str, str]:
+            return self._write(response.iter_bytes(CHUNK), target, algorithms)
+
+        return http.stream(
+            self.client(),
+            item.file.url,
+            save,
+            # The bytes on disk must be the bytes the hashes describe, not a decoded form.
+            headers={"Accept-Encoding": "identity"},
+            policy=self.retry,
+        )
+
+    def _copy_local(
+        self, item: DownloadRequest, source: Path, target: Path, algorithms: frozenset[str]
+    ) -> dict[str, str]:
+        try:
+            with open(source, "rb") as stream:
+                return self._write(iter(lambda: stream.read(CHUNK), b""), target, algorithms)
+        except FileNotFoundError:
+            raise PinstError(
+                f"{item.label}: {source} does not exist. Check the path or file:// URL, and "
+                "that the --find-links directory still holds the wheel."
+            ) from None
+
+    def _write(
+        self, chunks: Iterable[bytes], target: Path, algorithms: frozenset[str]
+    ) -> dict[str, str]:
+        # Opened afresh on every attempt: a retried download starts again from byte zero.
+        hashers = {name: hashlib.new(name) for name in algorithms}
+        with open(target, "wb") as out:
+            for chunk in chunks:
+                if self.stop.is_set():
+                    raise _Cancelled
+                out.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                self.on_progress(len(chunk))
+        return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def _algorithms(item: DownloadRequest) -> frozenset[str]:
+    named = {*item.file.hashes, *item.expected_hashes}
+    return frozenset({"sha256", *(name for name in named if name in ALGORITHMS)})
+
+
+def _verify(item: DownloadRequest, actual: Mapping[str, str]) -> None:
+    for algorithm, expected in item.file.hashes.items():
+        if algorithm in actual and actual[algorithm] != expected.lower():
+            raise _mismatch(item, actual, {algorithm: frozenset({expected})}, from_index=True)
+    allowed = {
+        name: {value.lower() for value in values} for name, values in item.expected_hashes.items()
+    }
+    if any(allowed.values()) and not any(
+        actual.get(name) in values for name, values in allowed.items()
+    ):
+        raise _mismatch(item, actual, item.expected_hashes, from_index=False)
+
+
+def _mismatch(
+    item: DownloadRequest,
+    actual: Mapping[str, str],
+    expected: Mapping[str, frozenset[str]],
+    *,
+    from_index: bool,
+) -> PinstError:
+    wanted = "; ".join(
+        f"{name}:{value}" for name, values in sorted(expected.items()) for value in sorted(values)
+    )
+    got = "; ".join(f"{name}:{actual[name]}" for name in sorted(expected) if name in actual)
+    if from_index:
+        advice = (
+            "The download was corrupted, or the index or a mirror serves a file that differs "
+            "from its own listing. Try again; if it persists, report it to the index operator."
+        )
+    else:
+        advice = (
+            "If the wheel was rebuilt or the pin's version changed, the --hash values in "
+            f"{item.label or 'the requirements'} are stale: update them. Otherwise the index or a "
+            "mirror is serving a different file from the one you pinned; do not install it."
+        )
+    source = "the index's hash" if from_index else "any --hash of the pin"
+    return PinstError(
+        f"{item.label + ': ' if item.label else ''}{item.file.filename} from "
+        f"{redact(item.file.url)} does not match {source}. Expected {wanted}; got {got}. "
+        f"{advice} Nothing was stored in the cache."
+    )
+
+
+def _safe_filename(item: DownloadRequest) -> str:
+    name = item.file.filename
+    if not name or name in (".", "..") or "/" in name or "\\" in name:
+        raise PinstError(
+            f"{item.label}: {redact(item.file.url)} has no usable file name ({name!r}). "
+            "Point at a .whl file."
+        )
+    return name
+
+
+def _local_path(url: str) -> Path | None:
+    """The local file a ``file://`` URL or a plain path names; None for a network URL."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(url2pathname(parts.path))
+    # No scheme, or a Windows drive letter: a path. Other schemes are left to the HTTP layer,
+    # which explains what it cannot fetch.
+    return Path(url) if len(parts.scheme) <= 1 else None
+
+
+def _digest_file(path: Path, algorithms: Iterable[str]) -> dict[str, str]:
+    hashers = {name: hashlib.new(name) for name in algorithms}
+    if hashers:
+        with open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(CHUNK), b""):
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}

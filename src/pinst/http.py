@@ -1,0 +1,330 @@
+"""HTTP for pinst: one pooled client, retries for transient failures, credentials kept out of text.
+
+httpx is imported inside the functions that use it, never at module level: the URL helpers here
+(``redact``, ``strip_credentials``) are needed by runs that never touch the network, and a warm
+install must not pay for importing httpx.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import logging
+import netrc
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from pinst import __version__
+from pinst.errors import PinstError
+
+if TYPE_CHECKING:
+    import httpx
+
+T = TypeVar("T")
+
+logger = logging.getLogger("pinst")
+
+USER_AGENT = f"pinst/{__version__}"
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 30.0
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def create_client() -> httpx.Client:
+    """The shared client: pooled, redirect-following, honouring proxies and SSL_CERT_FILE."""
+    import httpx
+
+    return httpx.Client(
+        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+        follow_redirects=True,
+        headers={"User-Agent": USER_AGENT},
+        auth=_UrlOrNetrcAuth(),
+        trust_env=True,
+    )
+
+
+class _UrlOrNetrcAuth:
+    """Basic auth from the URL's ``user:password@``, else from ~/.netrc (or $NETRC), as pip does.
+
+    httpx itself reads credentials from the URL only when the client has no ``auth``, and never
+    reads netrc, so this combines both: URL credentials win, netrc fills in for bare URLs.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._netrc: netrc.netrc | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Request:
+        url = request.url
+        if url.username or url.password:
+            credentials: tuple[str, str] | None = (url.username, url.password)
+        else:
+            credentials = self._from_netrc(url.host)
+        if credentials is not None:
+            token = base64.b64encode(":".join(credentials).encode()).decode()
+            request.headers["Authorization"] = f"Basic {token}"
+        return request
+
+    def _from_netrc(self, host: str) -> tuple[str, str] | None:
+        with self._lock:
+            if not self._loaded:
+                self._netrc = _read_netrc()
+                self._loaded = True
+        found = self._netrc.authenticators(host) if self._netrc else None
+        if found is None:
+            return None
+        login, _account, password = found
+        return login, password or ""
+
+
+def _read_netrc() -> netrc.netrc | None:
+    path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
+    if not path.is_file():
+        return None
+    try:
+        return netrc.netrc(str(path))
+    except (netrc.NetrcParseError, OSError) as error:
+        logger.warning("Ignoring %s, which pinst cannot read: %s", path, error)
+        return None
+
+
+def _default_base_delay() -> float:
+    configured = os.environ.get("PINST_RETRY_BASE_DELAY")
+    if not configured:
+        return 0.5
+    try:
+        return float(configured)
+    except ValueError:
+        raise PinstError(
+            f"PINST_RETRY_BASE_DELAY={configured!r} is not a number of seconds; "
+            "set it to a number such as 0.5, or unset it."
+        ) from None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry: exponential backoff with jitter, capped."""
+
+    retries: int = 3
+    base_delay: float = field(default_factory=_default_base_delay)
+    max_delay: float = 30.0  # also caps a server's Retry-After, so a run never stalls for long
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        # Jitter spreads out the retries of many parallel downloads hitting one busy server.
+        return min(self.base_delay * 2.0**attempt * random.uniform(0.5, 1.5), self.max_delay)
+
+
+class _TransientStatus(Exception):
+    """A response whose status says: try again later."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def request(
+    client: httpx.Client,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    policy: RetryPolicy | None = None,
+) -> httpx.Response:
+    """GET ``url`` with its body read, retrying transient failures; other statuses are returned."""
+
+    def once() -> httpx.Response:
+        response = client.get(url, headers=headers)
+        if response.status_code in RETRYABLE_STATUSES:
+            raise _TransientStatus(response)
+        return response
+
+    return _with_retries(url, once, policy or RetryPolicy())
+
+
+def stream(
+    client: httpx.Client,
+    url: str,
+    consume: Callable[[httpx.Response], T],
+    *,
+    headers: Mapping[str, str] | None = None,
+    policy: RetryPolicy | None = None,
+) -> T:
+    """GET ``url`` and pass the successful response, body unread, to ``consume``.
+
+    A transient failure, including a body that breaks off midway, reruns the whole exchange, so
+    ``consume`` must start from scratch each time it is called.
+    """
+
+    def once() -> T:
+        with client.stream("GET", url, headers=headers) as response:
+            if response.status_code in RETRYABLE_STATUSES:
+                raise _TransientStatus(response)
+            raise_for_status(response, url)
+            return consume(response)
+
+    return _with_retries(url, once, policy or RetryPolicy())
+
+
+def _with_retries(url: str, once: Callable[[], T], policy: RetryPolicy) -> T:
+    import httpx
+
+    warn_if_insecure(url)
+    attempt = 0
+    while True:
+        try:
+            return once()
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+            raise PinstError(
+                f"{redact(url)} is not a URL pinst can download from "
+                f"({_scrub(str(error), url)}). Use an https:// or http:// URL."
+            ) from error
+        except (httpx.TransportError, _TransientStatus) as error:
+            if attempt >= policy.retries or not _worth_retrying(error):
+                raise PinstError(_failure_message(url, error, attempt + 1)) from error
+            delay = policy.delay(attempt, _retry_after(error))
+            logger.debug("%s: %s; retrying in %.2f s", redact(url), _describe(error, url), delay)
+            policy.sleep(delay)
+            attempt += 1
+
+
+def _worth_retrying(error: Exception) -> bool:
+    # A certificate that does not verify will not verify on the next attempt either.
+    return "CERTIFICATE_VERIFY_FAILED" not in str(error)
+
+
+def _retry_after(error: Exception) -> float | None:
+    """The server's Retry-After in seconds, if it sent one as a number (the usual form)."""
+    if not isinstance(error, _TransientStatus):
+        return None
+    value = error.response.headers.get("Retry-After", "").strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _failure_message(url: str, error: Exception, attempts: int) -> str:
+    tried = f" (tried {attempts} times)" if attempts > 1 else ""
+    return f"Could not download {redact(url)}: {_describe(error, url)}{tried}. {_advice(error)}"
+
+
+def _describe(error: Exception, url: str) -> str:
+    import httpx
+
+    if isinstance(error, _TransientStatus):
+        response = error.response
+        return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"could not connect within {CONNECT_TIMEOUT:g} s"
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out after {READ_TIMEOUT:g} s without data"
+    # OS errors arrive as "[Errno 111] Connection refused"; the number helps nobody.
+    detail = re.sub(r"\[Errno -?\d+\]\s*", "", _scrub(str(error), url)).strip()
+    if not detail:
+        return type(error).__name__
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the connection broke off ({detail})"
+    return detail[0].lower() + detail[1:]
+
+
+def _advice(error: Exception) -> str:
+    import httpx
+
+    if isinstance(error, _TransientStatus):
+        return "The server is struggling; try again later, or use another index or mirror."
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        return (
+            "The server's TLS certificate did not verify; if a proxy re-signs traffic on this "
+            "network, point SSL_CERT_FILE at its CA bundle."
+        )
+    if isinstance(error, httpx.TimeoutException):
+        return "The server or the network is slow; try again later."
+    return "Check the URL, your network connection and proxy settings (HTTPS_PROXY)."
+
+
+def raise_for_status(response: httpx.Response, url: str) -> None:
+    """Turn an unsuccessful final status into a PinstError that says what to do."""
+    status = response.status_code
+    if status < 400:
+        return
+    what = f"HTTP {status} {response.reason_phrase}".rstrip()
+    if status in (401, 403):
+        if "@" in urlsplit(url).netloc:
+            advice = "The credentials in the URL were rejected; check the user name and token."
+        else:
+            advice = (
+                "The server wants credentials: put them in the URL "
+                "(https://user:token@host/...) or in ~/.netrc."
+            )
+    elif status in (404, 410):
+        advice = "Nothing is there; check the URL."
+    else:
+        advice = "Check the URL, or try again later."
+    raise PinstError(f"Could not download {redact(url)}: {what}. {advice}")
+
+
+def redact(url: str) -> str:
+    """``url`` fit to print: a password becomes ``****``, as does a user name standing alone
+    (such a name is usually a token)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, has_password, _ = userinfo.partition(":")
+    hidden = f"{user}:****" if has_password else "****"
+    return urlunsplit(parts._replace(netloc=f"{hidden}@{host}"))
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without any ``user:password@`` (for cache keys and records)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` with the URL's password removed, should a library message have quoted it."""
+    password = urlsplit(url).password
+    return text.replace(password, "****") if password else text
+
+
+_warned_hosts: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def warn_if_insecure(url: str) -> None:
+    """Warn once per host about plain http:// to anything but this machine."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or _is_loopback(host):
+        return
+    with _warned_lock:
+        if host in _warned_hosts:
+            return
+        _warned_hosts.add(host)
+    logger.warning(
+        "http://%s is plain HTTP: anyone on the network path can read or alter what pinst "
+        "downloads from it. Use https://, or pin --hash values.",
+        host,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,448 @@
+"""Finding the files of a project: simple-API indexes (PEP 503 HTML, PEP 691 JSON) and find-links.
+
+Of several indexes, the first one that has the project wins and the others are not asked: a
+project name registered by a stranger on a later index can then never shadow a private one
+(dependency confusion). Find-links locations always add their files.
+
+Index pages are cached in ``pages-v1`` with their HTTP validators and honour ``Cache-Control``,
+so a repeated lookup within ``max-age`` makes no request at all and the client is never built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.request import url2pathname
+
+from packaging.utils import NormalizedName, parse_sdist_filename, parse_wheel_filename
+
+from pinst.errors import PinstError
+from pinst.http import redact, strip_credentials
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pinst.http import RetryPolicy
+
+SIMPLE_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
+HTML_ACCEPT = "text/html, application/vnd.pypi.simple.v1+html;q=0.9"
+HASH_ALGORITHMS = hashlib.algorithms_guaranteed
+ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip")
+
+
+@dataclass(frozen=True)
+class DistributionFile:
+    filename: str
+    url: str  # absolute; may carry credentials, so print redact(url), never url
+    hashes: Mapping[str, str]  # algorithm -> lowercase hex, as the index or the URL fragment says
+    requires_python: str | None
+    yanked: bool
+    yanked_reason: str | None
+    origin: str  # the redacted index or find-links location it came from, for messages
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # where the body came from, without credentials: the base for relative links
+    text: str
+    content_type: str
+
+
+class Finder:
+    def __init__(
+        self,
+        client: Callable[[], httpx.Client],
+        index_urls: Sequence[str],
+        find_links: Sequence[str],
+        pages_dir: Path | None,
+        offline: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._client_factory = client
+        self._client: httpx.Client | None = None
+        self._index_urls = list(index_urls)
+        self._find_links = list(find_links)
+        self._pages = PageCache(pages_dir) if pages_dir is not None else None
+        self._offline = offline
+        self._retry = retry
+        self._lock = threading.Lock()
+        self._linked: dict[str, list[DistributionFile]] = {}
+
+    def files(self, name: NormalizedName) -> list[DistributionFile]:
+        """Every file of project ``name``: the first index that has it, plus find-links."""
+        from_index = self._from_indexes(name)
+        linked = [
+            file
+            for location in self._find_links
+            for file in self._linked_files(location)
+            if project_of(file.filename) == name
+        ]
+        if from_index is None and not linked:
+            raise self._not_found(name)
+        return [*(from_index or []), *linked]
+
+    def _from_indexes(self, name: NormalizedName) -> list[DistributionFile] | None:
+        for index_url in self._index_urls:
+            page_url = f"{index_url.rstrip('/')}/{name}/"
+            page = self._page(page_url, SIMPLE_ACCEPT)
+            if page is not None:
+                return parse_page(page, credentials_from=index_url, origin=redact(index_url))
+        return None
+
+    def _linked_files(self, location: str) -> list[DistributionFile]:
+        # Find-links pages list every project, so each location is read once per run.
+        with self._lock:
+            known = self._linked.get(location)
+        if known is None:
+            known = self._read_find_links(location)
+            with self._lock:
+                self._linked[location] = known
+        return known
+
+    def _read_find_links(self, location: str) -> list[DistributionFile]:
+        scheme = urlsplit(location).scheme
+        if scheme in ("http", "https"):
+            page = self._page(location, HTML_ACCEPT)
+            if page is None and not self._offline:
+                raise PinstError(
+                    f"The --find-links page {redact(location)} does not exist (HTTP 404). "
+                    "Check the URL."
+                )
+            return parse_page(page, location, redact(location)) if page else []
+        path = Path(url2pathname(urlsplit(location).path)) if scheme == "file" else Path(location)
+        return _local_files(path, location)
+
+    def _page(self, url: str, accept: str) -> Page | None:
+        """The page at ``url``; None if the server has no such page, or, offline, if the cache
+        has no copy."""
+        cached = self._pages.load(url) if self._pages else None
+        if self._offline:
+            return cached.page if cached else None
+        if cached is not None and cached.is_fresh():
+            return cached.page
+        return self._download_page(url, accept, cached)
+
+    def _download_page(self, url: str, accept: str, cached: CachedPage | None) -> Page | None:
+        from pinst import http
+
+        headers = {"Accept": accept, **(cached.validators() if cached else {})}
+        response = http.request(self._http_client(), url, headers=headers, policy=self._retry)
+        if response.status_code == 304 and cached is not None:
+            refreshed = cached.revalidated(response.headers)
+            self._store(url, refreshed)
+            return refreshed.page
+        if response.status_code in (404, 410):
+            return None
+        http.raise_for_status(response, url)
+        page = Page(
+            url=strip_credentials(str(response.url)),
+            text=response.text,
+            content_type=response.headers.get("Content-Type", "text/html"),
+        )
+        self._store(url, CachedPage.from_response(page, response.headers))
+        return page
+
+    def _store(self, url: str, entry: CachedPage) -> None:
+        if self._pages is not None and entry.storable:
+            self._pages.store(url, entry)
+
+    def _http_client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = self._client_factory()
+            return self._client
+
+    def _not_found(self, name: str) -> PinstError:
+        places = [redact(url) for url in [*self._index_urls, *self._find_links]]
+        if not places:
+            return PinstError(
+                f"Cannot find {name}: no index and no --find-links location is configured. "
+                "Drop --no-index, or add --find-links."
+            )
+        if self._offline:
+            return PinstError(
+                f"{name} is not in the cache of index pages, and --offline forbids the network "
+                f"(looked for it on {', '.join(places)}). Run once online to fill the cache."
+            )
+        return PinstError(
+            f"No project named {name} on {', '.join(places)}; check the spelling, or the index "
+            "URL (--index-url, --extra-index-url, --find-links)."
+        )
+
+
+def project_of(filename: str) -> NormalizedName | None:
+    """The normalized project name a wheel or sdist filename belongs to, if it parses."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[0]
+        return parse_sdist_filename(filename)[0]
+    except ValueError:
+        return None
+
+
+def _local_files(directory: Path, location: str) -> list[DistributionFile]:
+    if directory.is_file():
+        page = Page(directory.absolute().as_uri(), directory.read_text(), "text/html")
+        return parse_page(page, location, redact(location))
+    if not directory.is_dir():
+        raise PinstError(
+            f"The --find-links location {redact(location)} does not exist. Give a directory of "
+            "wheels, an HTML page of links, or its URL."
+        )
+    return [
+        DistributionFile(
+            filename=path.name,
+            url=path.absolute().as_uri(),
+            hashes={},  # the download computes and checks sha256 while copying into the cache
+            requires_python=None,
+            yanked=False,
+            yanked_reason=None,
+            origin=location,
+        )
+        for path in sorted(directory.iterdir())
+        if path.name.endswith(ARCHIVE_SUFFIXES) and path.is_file()
+    ]
+
+
+def parse_page(page: Page, credentials_from: str, origin: str) -> list[DistributionFile]:
+    """The files a simple-API page lists, as JSON (PEP 691) or HTML (PEP 503) by content type.
+
+    Links to the host of ``credentials_from`` get its credentials, as the page itself was fetched
+    with them and the files usually need them too.
+    """
+    parse = _parse_json if "json" in page.content_type else _parse_html
+    return [
+        replace(file, url=with_credentials(file.url, credentials_from))
+        for file in parse(page, origin)
+    ]
+
+
+def _parse_json(page: Page, origin: str) -> list[DistributionFile]:
+    try:
+        data = json.loads(page.text)
+        version = str(data["meta"]["api-version"])
+        entries = data["files"]
+        if not isinstance(entries, list):
+            raise TypeError("'files' is not a list")
+        if version.split(".")[0] != "1":
+            raise ValueError(f"API version {version}; pinst understands 1.x")
+        return [_json_file(entry, page.url, origin) for entry in entries]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise PinstError(
+            f"The index page {redact(page.url)} is not a simple-API JSON page pinst can read "
+            f"({error}). Check that the index URL points at a PEP 691 simple index."
+        ) from error
+
+
+def _json_file(entry: dict[str, object], page_url: str, origin: str) -> DistributionFile:
+    url, fragment_hashes = split_hash_fragment(urljoin(page_url, str(entry["url"])))
+    hashes = entry.get("hashes") or {}
+    if not isinstance(hashes, dict):
+        raise TypeError("'hashes' is not an object")
+    yanked = entry.get("yanked", False)
+    requires_python = entry.get("requires-python")
+    return DistributionFile(
+        filename=str(entry["filename"]),
+        url=url,
+        hashes={
+            **fragment_hashes,
+            **{str(k): str(v).lower() for k, v in hashes.items() if k in HASH_ALGORITHMS},
+        },
+        requires_python=str(requires_python) if requires_python else None,
+        yanked=bool(yanked),
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+        origin=origin,
+    )
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # also unescapes attribute values
+        self.base: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "base" and self.base is None:
+            self.base = attributes.get("href")
+        elif tag == "a" and attributes.get("href"):
+            self.anchors.append(attributes)
+
+
+def _parse_html(page: Page, origin: str) -> list[DistributionFile]:
+    parser = _AnchorParser()
+    parser.feed(page.text)
+    parser.close()
+    base = urljoin(page.url, parser.base) if parser.base else page.url
+    files = []
+    for anchor in parser.anchors:
+        url, hashes = split_hash_fragment(urljoin(base, anchor["href"] or ""))
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        if not filename:
+            continue  # a link to a directory or the page itself, not to a file
+        yanked = "data-yanked" in anchor
+        files.append(
+            DistributionFile(
+                filename=filename,
+                url=url,
+                hashes=hashes,
+                requires_python=anchor.get("data-requires-python") or None,
+                yanked=yanked,
+                yanked_reason=(anchor.get("data-yanked") or None) if yanked else None,
+                origin=origin,
+            )
+        )
+    return files
+
+
+def split_hash_fragment(url: str) -> tuple[str, dict[str, str]]:
+    """Split ``...#sha256=<hex>`` into the bare URL and its hash."""
+    bare, _, fragment = url.partition("#")
+    algorithm, _, value = fragment.partition("=")
+    if algorithm in HASH_ALGORITHMS and value:
+        return bare, {algorithm: value.lower()}
+    return bare, {}
+
+
+def with_credentials(url: str, source: str) -> str:
+    """``url`` with the credentials of ``source`` if both point at the same server."""
+    origin = urlsplit(source)
+    target = urlsplit(url)
+    if "@" not in origin.netloc or "@" in target.netloc:
+        return url
+    host = origin.netloc.rpartition("@")[2]
+    if (target.scheme, target.netloc.lower()) != (origin.scheme, host.lower()):
+        return url
+    return urlunsplit(target._replace(netloc=origin.netloc))
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    page: Page
+    etag: str | None
+    last_modified: str | None
+    fetched: float  # time.time() of the last download or revalidation
+    max_age: float  # seconds the page stays fresh after ``fetched``; 0 = always revalidate
+    storable: bool = True
+
+    @classmethod
+    def from_response(cls, page: Page, headers: httpx.Headers) -> CachedPage:
+        storable, max_age = _freshness(headers.get("Cache-Control", ""))
+        return cls(
+            page=page,
+            etag=headers.get("ETag"),
+            last_modified=headers.get("Last-Modified"),
+            fetched=time.time(),
+            max_age=max_age,
+            storable=storable,
+        )
+
+    def is_fresh(self) -> bool:
+        age = time.time() - self.fetched
+        return 0 <= age < self.max_age
+
+    def validators(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    def revalidated(self, headers: httpx.Headers) -> CachedPage:
+        """This page after a 304: the same body, fresh again per the new headers."""
+        storable, max_age = _freshness(headers.get("Cache-Control", ""))
+        return CachedPage(
+            page=self.page,
+            etag=headers.get("ETag", self.etag),
+            last_modified=headers.get("Last-Modified", self.last_modified),
+            fetched=time.time(),
+            max_age=max_age if "Cache-Control" in headers else self.max_age,
+            storable=storable,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "url": self.page.url,
+            "text": self.page.text,
+            "content_type": self.page.content_type,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "fetched": self.fetched,
+            "max_age": self.max_age,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> CachedPage:
+        etag, modified = data["etag"], data["last_modified"]
+        fetched, max_age = data["fetched"], data["max_age"]
+        if not isinstance(fetched, (int, float)) or not isinstance(max_age, (int, float)):
+            raise TypeError("fetched and max_age must be numbers")
+        return cls(
+            page=Page(str(data["url"]), str(data["text"]), str(data["content_type"])),
+            etag=str(etag) if etag is not None else None,
+            last_modified=str(modified) if modified is not None else None,
+            fetched=float(fetched),
+            max_age=float(max_age),
+        )
+
+
+def _freshness(cache_control: str) -> tuple[bool, float]:
+    """(may the page be stored, seconds it stays fresh) per a Cache-Control header."""
+    directives: dict[str, str] = {}
+    for directive in cache_control.split(","):
+        key, _, value = directive.strip().partition("=")
+        directives[key.lower()] = value.strip().strip('"')
+    if "no-store" in directives:
+        return False, 0.0
+    if "no-cache" in directives:
+        return True, 0.0
+    try:
+        return True, max(0.0, float(directives.get("max-age", "0")))
+    except ValueError:
+        return True, 0.0
+
+
+class PageCache:
+    """Index pages on disk, one JSON file per URL, keyed without the URL's credentials."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, url: str) -> Path:
+        key = hashlib.sha256(strip_credentials(url).encode()).hexdigest()
+        return self.directory / f"{key}.json"
+
+    def load(self, url: str) -> CachedPage | None:
+        try:
+            return CachedPage.from_json(json.loads(self.path(url).read_text()))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # unreadable or damaged: fetch the page again and overwrite it
+
+    def store(self, url: str, entry: CachedPage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Write beside the final file and rename: readers never see half a page.
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w") as out:
+                json.dump(entry.to_json(), out)
+            os.replace(temporary, self.path(url))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,208 @@
+"""Choosing the one wheel that installs an exact pin on the target interpreter.
+
+No resolving happens here: the pin names the version, so the only choice is among that
+version's files, by the target's tag preference order. When nothing fits, the error says why
+(wrong version, sdists only, no matching tags, Requires-Python) and shows what does exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from pinst.errors import PinstError
+from pinst.http import redact
+from pinst.index import DistributionFile, split_hash_fragment
+
+if TYPE_CHECKING:
+    from pinst.requirements import Pin
+    from pinst.target import Interpreter
+
+NEAREST_VERSIONS = 5
+TAGS_SHOWN = 5
+
+
+def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | None:
+    """A sort key for a wheel on this interpreter (lower is better); None if it cannot run there."""
+    return _rank(filename, interpreter.tag_rank)
+
+
+def _rank(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | None:
+    try:
+        _name, _version, build, tags = parse_wheel_filename(filename)
+    except (InvalidWheelFilename, InvalidVersion):
+        return None
+    ranks = [tag_rank[str(tag)] for tag in tags if str(tag) in tag_rank]
+    if not ranks:
+        return None
+    # The build tag breaks ties between otherwise identical wheels: the higher build wins.
+    if not build:
+        return (min(ranks), 1)
+    number, suffix = build
+    return (min(ranks), 0, -number, *_descending(suffix))
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    """A key that sorts strings in reverse: negated code points, and a final 1 so that a
+    longer string sorts before its own prefix."""
+    return (*(-ord(char) for char in text), 1)
+
+
+def choose_wheel(
+    pin: Pin,
+    files: Sequence[DistributionFile],
+    interpreter: Interpreter,
+    warn: Callable[[str], None],
+) -> DistributionFile:
+    """The best wheel among ``files`` for ``pin`` (an exact version) on ``interpreter``."""
+    if pin.version is None:
+        raise ValueError(f"{pin.text}: a pin without a version is a direct URL; use direct_file")
+    matching = [file for file in files if _matches(file.filename, pin)]
+    if not matching:
+        raise _no_such_version(pin, files)
+    wheels = [file for file in matching if file.filename.endswith(".whl")]
+    if not wheels:
+        raise _sdists_only(pin, matching)
+    tag_rank = interpreter.tag_rank
+    ranked = [
+        (rank, file) for file in wheels if (rank := _rank(file.filename, tag_rank)) is not None
+    ]
+    if not ranked:
+        raise _no_compatible_wheel(pin, wheels, interpreter)
+    allowed = [
+        (rank, file)
+        for rank, file in ranked
+        if _admits(file.requires_python, interpreter.python_version)
+    ]
+    if not allowed:
+        raise _python_excluded(pin, [file for _, file in ranked], interpreter)
+    best = min(allowed, key=lambda pair: pair[0])[1]
+    if best.yanked:
+        reason = f": {best.yanked_reason}" if best.yanked_reason else " (no reason given)"
+        warn(
+            f"{pin.origin}: {pin.text} selects {best.filename}, which is yanked{reason}. "
+            "Installing it because it is pinned exactly; consider moving to another version."
+        )
+    return best
+
+
+def direct_file(pin: Pin) -> DistributionFile:
+    """The file a direct-URL pin (https, http or file://) names."""
+    if pin.url is None:
+        raise ValueError(f"{pin.text}: not a direct URL pin")
+    url, hashes = split_hash_fragment(pin.url)
+    filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    if not filename.endswith(".whl"):
+        raise PinstError(
+            f"{pin.origin}: {pin.text} points at {filename or redact(url)}, which is not a "
+            "wheel. pinst installs wheels only; build one with `pip wheel` and point at it."
+        )
+    return DistributionFile(
+        filename=filename,
+        url=url,
+        hashes=hashes,
+        requires_python=None,
+        yanked=False,
+        yanked_reason=None,
+        origin=redact(url),
+    )
+
+
+def _file_version(filename: str) -> str | None:
+    """The version text in a wheel or sdist filename, as written (``===`` compares it raw)."""
+    if filename.endswith(".whl"):
+        parts = filename[: -len(".whl")].split("-")
+        return parts[1] if len(parts) in (5, 6) else None
+    for suffix in (".tar.gz", ".zip"):
+        if filename.endswith(suffix):
+            name_and_version = filename[: -len(suffix)]
+            return name_and_version.rpartition("-")[2] if "-" in name_and_version else None
+    return None
+
+
+def _matches(filename: str, pin: Pin) -> bool:
+    found = _file_version(filename)
+    if found is None or pin.version is None:
+        return False
+    if pin.arbitrary_equality:
+        return found == pin.version
+    parsed = _parse_version(found)
+    return parsed is not None and parsed == _parse_version(pin.version)
+
+
+def _parse_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _admits(requires_python: str | None, python_version: str) -> bool:
+    if not requires_python:
+        return True
+    try:
+        return SpecifierSet(requires_python).contains(python_version, prereleases=True)
+    except InvalidSpecifier:
+        return True  # a broken Requires-Python on the index should not block a deliberate pin
+
+
+def _where(files: Sequence[DistributionFile]) -> str:
+    origins = sorted({file.origin for file in files})
+    return ", ".join(origins) if origins else "the configured indexes"
+
+
+def _no_such_version(pin: Pin, files: Sequence[DistributionFile]) -> PinstError:
+    versions = {
+        version
+        for file in files
+        if (text := _file_version(file.filename)) and (version := _parse_version(text))
+    }
+    newest = sorted(versions, reverse=True)[:NEAREST_VERSIONS]
+    available = (
+        f"the newest available are {', '.join(str(v) for v in newest)}"
+        if newest
+        else "it lists no installable files at all"
+    )
+    return PinstError(
+        f"{pin.origin}: {pin.text}: no file for version {pin.version} on {_where(files)}; "
+        f"{available}. Fix the pin in {pin.origin}."
+    )
+
+
+def _sdists_only(pin: Pin, sdists: Sequence[DistributionFile]) -> PinstError:
+    names = ", ".join(file.filename for file in sdists)
+    return PinstError(
+        f"{pin.origin}: {pin.text}: {_where(sdists)} has only source distributions for "
+        f"version {pin.version} ({names}). pinst installs wheels only; build one with "
+        "`pip wheel` and use --find-links to point pinst at the directory it is in."
+    )
+
+
+def _no_compatible_wheel(
+    pin: Pin, wheels: Sequence[DistributionFile], interpreter: Interpreter
+) -> PinstError:
+    names = ", ".join(file.filename for file in wheels)
+    best_tags = ", ".join(interpreter.tags[:TAGS_SHOWN])
+    return PinstError(
+        f"{pin.origin}: {pin.text}: none of the wheels on {_where(wheels)} fits the target "
+        f"Python {interpreter.python_version} ({interpreter.executable}). The wheels are: "
+        f"{names}. The target accepts tags such as {best_tags}. Pin a version that has a "
+        "wheel for this platform, or build one with `pip wheel` and use --find-links."
+    )
+
+
+def _python_excluded(
+    pin: Pin, wheels: Sequence[DistributionFile], interpreter: Interpreter
+) -> PinstError:
+    specs = sorted({file.requires_python or "" for file in wheels} - {""})
+    return PinstError(
+        f"{pin.origin}: {pin.text}: the wheels for this version require Python "
+        f"{' or '.join(specs)}, and the target is Python {interpreter.python_version} "
+        f"({interpreter.executable}). Pin a version that supports it, or use another Python "
+        "with --python."
+    )

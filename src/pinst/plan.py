@@ -1,0 +1,78 @@
+"""Compare the pins with what the venv has: what to install, replace, or leave alone."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from packaging.utils import InvalidWheelFilename, NormalizedName, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from pinst.installed import InstalledDistribution
+from pinst.requirements import Pin
+
+
+@dataclass(frozen=True)
+class Change:
+    pin: Pin
+    replaces: InstalledDistribution | None  # the installed version this change removes
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: list[Change]
+    unchanged: list[Pin]
+
+
+def make_plan(
+    pins: list[Pin],
+    installed: dict[NormalizedName, InstalledDistribution],
+    reinstall: bool,
+) -> Plan:
+    changes: list[Change] = []
+    unchanged: list[Pin] = []
+    for pin in pins:
+        current = installed.get(pin.name)
+        if current is not None and not reinstall and satisfies(current, pin):
+            unchanged.append(pin)
+        else:
+            changes.append(Change(pin, current))
+    return Plan(changes, unchanged)
+
+
+def satisfies(installed: InstalledDistribution, pin: Pin) -> bool:
+    """Is the installed distribution exactly what the pin asks for?"""
+    if pin.url is not None:
+        return installed.direct_url() == strip_credentials(pin.url) and _same_version(
+            installed.version, wheel_version_from_url(pin.url)
+        )
+    if pin.version is None:
+        return False
+    if pin.arbitrary_equality:
+        return installed.version == pin.version
+    return _same_version(installed.version, pin.version)
+
+
+def _same_version(left: str | None, right: str | None) -> bool:
+    if left is None or right is None:
+        return False
+    try:
+        return Version(left) == Version(right)
+    except InvalidVersion:
+        return left == right
+
+
+def wheel_version_from_url(url: str) -> str | None:
+    filename = unquote(posixpath.basename(urlsplit(url).path))
+    try:
+        return str(parse_wheel_filename(filename)[1])
+    except InvalidWheelFilename:
+        return None
+
+
+def strip_credentials(url: str) -> str:
+    """The URL as PEP 610 records it: no user or password, no fragment."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=netloc, fragment="").geturl()

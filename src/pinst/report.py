@@ -1,0 +1,49 @@
+"""What pinst tells the user: a line per change, warnings, and a summary with the time taken.
+
+Messages go to stderr, as uv does, so stdout stays free for machine-readable output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class Reporter:
+    verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    started: float = field(default_factory=time.perf_counter)
+    warned: set[str] = field(default_factory=set)
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            print(message, file=self.stream)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity >= 1:
+            print(message, file=self.stream)
+
+    def warn(self, message: str) -> None:
+        """Say a warning once per run, whatever the verbosity short of -q."""
+        if message not in self.warned and self.verbosity >= 0:
+            self.warned.add(message)
+            print(f"warning: {message}", file=self.stream)
+
+    def error(self, message: str) -> None:
+        print(f"error: {message}", file=self.stream)
+
+    def elapsed(self) -> str:
+        return format_duration(time.perf_counter() - self.started)
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

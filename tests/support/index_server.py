@@ -1,0 +1,314 @@
+"""A real package index on 127.0.0.1, serving a folder of files as a simple repository.
+
+Routes::
+
+    /simple/<normalized-name>/   PEP 691 JSON when the Accept header asks for it, else PEP 503 HTML
+    /files/<filename>            the file's bytes
+
+Tests steer it through plain attributes (``yanked``, ``requires_python``, ``hash_override``,
+``faults``, ``auth``, ...) and check ``requests`` (a Counter of paths) to prove that a run made
+no network requests. Use it as a context manager; a test module's fixture can be::
+
+    @pytest.fixture
+    def server(tmp_path: Path) -> Iterator[IndexServer]:
+        with IndexServer(tmp_path / "index") as running:
+            yield running
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import hashlib
+import html
+import json
+import socket
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import quote, unquote
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour for one request to a path.
+
+    ``status`` answers with that code and an empty body (200 means: serve normally);
+    ``disconnect`` closes the connection without any response; ``truncate`` sends the real
+    headers (with the full Content-Length) and only half of the body, then closes.
+    """
+
+    status: int = 200
+    retry_after: str | None = None
+    disconnect: bool = False
+    truncate: bool = False
+
+
+class IndexServer:
+    def __init__(
+        self, directory: Path, *, flavour: Literal["both", "html", "json"] = "both"
+    ) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.flavour = flavour
+        self.yanked: dict[str, str] = {}  # filename -> reason ("" for none)
+        self.requires_python: dict[str, str] = {}  # filename -> specifier
+        self.hash_override: dict[str, str] = {}  # filename -> the (wrong) sha256 to advertise
+        self.faults: dict[str, list[Fault | int]] = {}  # path -> what the next requests get
+        self.auth: tuple[str, str] | None = None  # require basic auth with these credentials
+        self.page_cache_control = "max-age=600"
+        self.requests: collections.Counter[str] = collections.Counter()
+        self.not_modified: collections.Counter[str] = collections.Counter()  # 304s per path
+        self.headers_seen: dict[str, dict[str, str]] = {}  # path -> headers of its last request
+        self.lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self._httpd.daemon_threads = True
+        # A short poll interval lets shutdown() return quickly: every test stops a server.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.root}/simple"
+
+    def url_with_credentials(self, user: str, password: str) -> str:
+        return (
+            f"http://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}/simple"
+        )
+
+    def file_url(self, filename: str) -> str:
+        return f"{self.root}{file_path(filename)}"
+
+    def inject(self, path: str, *steps: Fault | int) -> None:
+        """Script the responses to the next requests for ``path`` (then it behaves normally)."""
+        self.faults[path] = list(steps)
+
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def __enter__(self) -> IndexServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def next_fault(self, path: str) -> Fault:
+        with self.lock:
+            steps = self.faults.get(path)
+            step = steps.pop(0) if steps else 200
+        return Fault(status=step) if isinstance(step, int) else step
+
+    def project_files(self, project: str) -> list[Path]:
+        return sorted(
+            path
+            for path in self.directory.iterdir()
+            if path.is_file() and _project_of(path.name) == project
+        )
+
+    def sha256(self, path: Path) -> str:
+        return self.hash_override.get(path.name) or hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def json_page(self, project: str, files: list[Path]) -> bytes:
+        entries = []
+        for path in files:
+            entry: dict[str, object] = {
+                "filename": path.name,
+                "url": self.file_url(path.name),  # absolute here, relative in the HTML flavour
+                "hashes": {"sha256": self.sha256(path)},
+            }
+            if path.name in self.requires_python:
+                entry["requires-python"] = self.requires_python[path.name]
+            if path.name in self.yanked:
+                entry["yanked"] = self.yanked[path.name] or True
+            entries.append(entry)
+        page = {"meta": {"api-version": "1.0"}, "name": project, "files": entries}
+        return json.dumps(page).encode()
+
+    def html_page(self, project: str, files: list[Path]) -> bytes:
+        anchors = []
+        for path in files:
+            attributes = [f'href="../../files/{quote(path.name)}#sha256={self.sha256(path)}"']
+            if path.name in self.requires_python:
+                spec = html.escape(self.requires_python[path.name])
+                attributes.append(f'data-requires-python="{spec}"')
+            if path.name in self.yanked:
+                attributes.append(f'data-yanked="{html.escape(self.yanked[path.name])}"')
+            anchors.append(f"<a {' '.join(attributes)}>{html.escape(path.name)}</a><br/>")
+        body = "\n".join(anchors)
+        page = f"<!DOCTYPE html>\n<html><head><title>Links for {project}</title></head>\n"
+        return f"{page}<body><h1>Links for {project}</h1>\n{body}\n</body></html>\n".encode()
+
+
+def file_path(filename: str) -> str:
+    return f"/files/{quote(filename)}"
+
+
+def _project_of(filename: str) -> str | None:
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[0])
+        return str(parse_sdist_filename(filename)[0])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def _handler_class(server: IndexServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(_Handler):
+        index = server
+
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    index: IndexServer
+    request_path: str
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real index, so client pooling is exercised
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep test output clean
+
+    def do_GET(self) -> None:
+        path = self.request_path = self.path.split("?", 1)[0]
+        with self.index.lock:
+            self.index.requests[path] += 1
+            self.index.headers_seen[path] = dict(self.headers.items())
+        fault = self.index.next_fault(path)
+        if fault.disconnect:
+            self.close_connection = True
+            return
+        if fault.status != 200:
+            extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self._respond(fault.status, b"", "text/plain", extra)
+            return
+        if not self._authorized():
+            self._respond(401, b"", "text/plain", {"WWW-Authenticate": 'Basic realm="index"'})
+            return
+        self._route(path, fault.truncate)
+
+    def _route(self, path: str, truncate: bool) -> None:
+        if path.startswith("/simple/"):
+            self._page(path.removeprefix("/simple/").strip("/"), truncate)
+        elif path.startswith("/files/"):
+            self._file(unquote(path.removeprefix("/files/")), truncate)
+        else:
+            self._respond(404, b"not found", "text/plain")
+
+    def _authorized(self) -> bool:
+        if self.index.auth is None:
+            return True
+        user, password = self.index.auth
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return self.headers.get("Authorization") == f"Basic {token}"
+
+    def _page(self, name: str, truncate: bool) -> None:
+        project = canonicalize_name(name)
+        files = self.index.project_files(project)
+        if name != project or not files:
+            self._respond(404, b"no such project", "text/plain")
+            return
+        if self._wants_json():
+            body, content_type = self.index.json_page(project, files), JSON_TYPE
+        else:
+            body, content_type = self.index.html_page(project, files), HTML_TYPE
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        headers = {"ETag": etag, "Cache-Control": self.index.page_cache_control, "Vary": "Accept"}
+        if self.headers.get("If-None-Match") == etag:
+            with self.index.lock:
+                self.index.not_modified[self.request_path] += 1
+            self._respond(304, b"", None, headers)
+            return
+        self._respond(200, body, content_type, headers, truncate)
+
+    def _wants_json(self) -> bool:
+        if self.index.flavour != "both":
+            return self.index.flavour == "json"
+        return JSON_TYPE in self.headers.get("Accept", "")
+
+    def _file(self, filename: str, truncate: bool) -> None:
+        path = self.index.directory / filename
+        if "/" in filename or not path.is_file():
+            self._respond(404, b"no such file", "text/plain")
+            return
+        self._respond(200, path.read_bytes(), "application/octet-stream", {}, truncate)
+
+    def _respond(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+        truncate: bool = False,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if truncate:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+class Clients:
+    """A client factory to hand to pinst's network code: counts the clients it builds."""
+
+    def __init__(self) -> None:
+        self.built: list[httpx.Client] = []
+
+    def __call__(self) -> httpx.Client:
+        from pinst.http import create_client
+
+        client = create_client()
+        self.built.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.built:
+            client.close()
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens, so connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/simple"

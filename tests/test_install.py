@@ -1,0 +1,253 @@
+"""pinst install, end to end against a real local index: what a user sees in the venv."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Pinst, run_python, site_packages, venv_python
+from tests.support.index_server import IndexServer
+from tests.support.wheels import build_wheel, sha256_of
+
+DEMO_DATA = {
+    "scripts": {"demo-tool": "#!python\nimport demo\nprint('tool', demo.__version__)\n"},
+    "data": {"share/demo/readme.txt": "shared data\n"},
+    "headers": {"demo.h": "#define DEMO 1\n"},
+}
+
+
+def demo_wheel(directory: Path, version: str = "1.0", **kwargs: object) -> Path:
+    return build_wheel(
+        directory,
+        "demo",
+        version,
+        files={
+            "demo/__init__.py": f"__version__ = '{version}'\n",
+            "demo/cli.py": "def main():\n    print('hello from demo')\n",
+            f"demo_{version.replace('.', '_')}.py": "",
+        },
+        entry_points={"console_scripts": {"demo": "demo.cli:main"}},
+        data=DEMO_DATA,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def record_rows(venv: Path, dist_info: str) -> dict[str, tuple[str, str]]:
+    with open(site_packages(venv) / dist_info / "RECORD", newline="") as record:
+        return {row[0]: (row[1], row[2]) for row in csv.reader(record)}
+
+
+def assert_record_truthful(venv: Path, dist_info: str) -> None:
+    root = site_packages(venv)
+    for path, (digest, size) in record_rows(venv, dist_info).items():
+        target = root / path
+        assert target.is_file(), path
+        if digest:
+            content = target.read_bytes()
+            expected = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode(), path
+            assert int(size) == len(content), path
+
+
+@pytest.mark.parametrize("flavour", ["json", "html"])
+def test_install_lays_out_a_wheel_as_the_spec_says(
+    pinst: Pinst, tmp_path: Path, flavour: str
+) -> None:
+    with IndexServer(tmp_path / f"index-{flavour}", flavour=flavour) as server:  # type: ignore[arg-type]
+        demo_wheel(server.directory)
+        venv = tmp_path / "venv"
+        run = pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
+
+    assert "+ demo==1.0" in run.stderr
+    assert "Installed 1 package in" in run.stderr
+    root = site_packages(venv)
+    assert (root / "demo" / "__init__.py").is_file()
+    assert (venv / "share" / "demo" / "readme.txt").read_text() == "shared data\n"
+    assert (venv / "include" / "site" / "python3.11" / "demo" / "demo.h").is_file()
+    tool = venv / "bin" / "demo-tool"
+    assert tool.read_text().splitlines()[0] == f"#!{venv_python(venv)}"
+    assert os.access(tool, os.X_OK)
+    assert subprocess.run([tool], capture_output=True, text=True).stdout == "tool 1.0\n"
+    console = venv / "bin" / "demo"
+    assert subprocess.run([console], capture_output=True, text=True).stdout == "hello from demo\n"
+    dist_info = root / "demo-1.0.dist-info"
+    assert (dist_info / "INSTALLER").read_text() == "pinst\n"
+    assert (dist_info / "REQUESTED").exists()
+    assert not (dist_info / "direct_url.json").exists()
+    assert_record_truthful(venv, "demo-1.0.dist-info")
+    rows = record_rows(venv, "demo-1.0.dist-info")
+    assert "../../../bin/demo" in rows
+    assert "../../../bin/demo-tool" in rows
+    assert run_python(venv, "import demo; print(demo.__version__)") == "1.0\n"
+
+
+def test_second_install_does_nothing_and_makes_no_request(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    wheel = demo_wheel(server.directory)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"demo==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    venv = tmp_path / "venv"
+    pinst("install", "-r", requirements, "--venv", venv, "-i", server.url)
+    before = server.total_requests()
+
+    run = pinst("install", "-r", requirements, "--venv", venv, "-i", server.url)
+
+    assert "Audited 1 package" in run.stderr
+    assert server.total_requests() == before
+
+
+def test_warm_install_with_hashes_needs_no_network(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    wheel = demo_wheel(server.directory)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"demo==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    pinst("install", "-r", requirements, "--venv", tmp_path / "one", "-i", server.url)
+    before = server.total_requests()
+
+    pinst("install", "-r", requirements, "--venv", tmp_path / "two", "-i", server.url)
+
+    assert server.total_requests() == before
+    assert run_python(tmp_path / "two", "import demo; print(demo.__version__)") == "1.0\n"
+
+
+def test_upgrade_removes_the_old_version_files(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    demo_wheel(server.directory, "1.0")
+    demo_wheel(server.directory, "2.0")
+    venv = tmp_path / "venv"
+    pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
+    run_python(venv, "import demo_1_0")  # leaves a __pycache__ that pinst did not record
+
+    run = pinst("install", "demo==2.0", "--venv", venv, "-i", server.url)
+
+    assert "- demo==1.0" in run.stderr and "+ demo==2.0" in run.stderr
+    root = site_packages(venv)
+    assert not (root / "demo_1_0.py").exists()
+    assert (
+        not list((root / "__pycache__").glob("demo_1_0.*"))
+        if (root / "__pycache__").exists()
+        else True
+    )
+    assert not (root / "demo-1.0.dist-info").exists()
+    assert (root / "demo_2_0.py").exists()
+    assert run_python(venv, "import demo; print(demo.__version__)") == "2.0\n"
+    assert_record_truthful(venv, "demo-2.0.dist-info")
+
+
+def test_reinstall_installs_again(pinst: Pinst, server: IndexServer, tmp_path: Path) -> None:
+    demo_wheel(server.directory)
+    venv = tmp_path / "venv"
+    pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
+    (site_packages(venv) / "demo" / "cli.py").unlink()
+
+    run = pinst("install", "demo==1.0", "--venv", venv, "-i", server.url, "--reinstall")
+
+    assert "~ demo==1.0" in run.stderr
+    assert (site_packages(venv) / "demo" / "cli.py").is_file()
+
+
+def test_markers_are_evaluated_for_the_target(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    demo_wheel(server.directory)
+    build_wheel(server.directory, "old-only", "1.0")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text('demo==1.0\nold-only==1.0 ; python_version < "3"\n')
+    venv = tmp_path / "venv"
+
+    pinst("install", "-r", requirements, "--venv", venv, "-i", server.url)
+
+    assert (site_packages(venv) / "demo").is_dir()
+    assert not (site_packages(venv) / "old_only").exists()
+
+
+def test_best_wheel_for_the_target_interpreter(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "fast", "1.0", files={"fast.py": "KIND = 'pure'\n"})
+    build_wheel(
+        server.directory,
+        "fast",
+        "1.0",
+        tag="cp311-cp311-manylinux_2_17_x86_64",
+        files={"fast.py": "KIND = 'binary'\n"},
+        root_is_purelib=False,
+    )
+    build_wheel(
+        server.directory,
+        "fast",
+        "1.0",
+        tag="cp39-cp39-win_amd64",
+        files={"fast.py": "KIND = 'windows'\n"},
+    )
+    venv = tmp_path / "venv"
+    pinst("install", "fast==1.0", "--venv", venv, "-i", server.url)
+    assert run_python(venv, "import fast; print(fast.KIND)") == "binary\n"
+
+
+def test_direct_url_and_local_path_installs_record_pep_610(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    remote = build_wheel(server.directory, "remote", "1.0")
+    local = build_wheel(tmp_path / "dist", "local", "2.0")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"remote @ {server.file_url(remote.name)}\n./dist/{local.name}\n")
+    venv = tmp_path / "venv"
+
+    pinst("install", "-r", requirements, "--venv", venv, "--no-index")
+
+    remote_url = json.loads(
+        (site_packages(venv) / "remote-1.0.dist-info/direct_url.json").read_text()
+    )
+    assert remote_url["url"] == server.file_url(remote.name)
+    assert remote_url["archive_info"]["hashes"] == {"sha256": sha256_of(remote)}
+    local_url = json.loads(
+        (site_packages(venv) / "local-2.0.dist-info/direct_url.json").read_text()
+    )
+    assert local_url["url"] == local.as_uri()
+    run_python(venv, "import remote, local")
+
+
+def test_find_links_directory(pinst: Pinst, tmp_path: Path) -> None:
+    build_wheel(tmp_path / "wheelhouse", "house", "3.0")
+    venv = tmp_path / "venv"
+    pinst("install", "house==3.0", "--venv", venv, "--no-index", "-f", tmp_path / "wheelhouse")
+    run_python(venv, "import house")
+
+
+def test_yanked_exact_pin_installs_with_a_warning(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    wheel = demo_wheel(server.directory)
+    server.yanked[wheel.name] = "broken build"
+    run = pinst("install", "demo==1.0", "--venv", tmp_path / "venv", "-i", server.url)
+    assert "warning:" in run.stderr and "yanked" in run.stderr and "broken build" in run.stderr
+
+
+def test_venv_is_created_with_python_and_default_location(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    demo_wheel(server.directory)
+    pinst("install", "demo==1.0", "-i", server.url, "--python", "python3.11")
+    default = pinst.cwd / ".venv"
+    assert (default / "pyvenv.cfg").is_file()
+    run_python(default, "import demo")
+
+
+def test_virtual_env_variable_is_the_default_venv(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    demo_wheel(server.directory)
+    active = tmp_path / "active"
+    pinst("install", "demo==1.0", "-i", server.url, env={"VIRTUAL_ENV": str(active)})
+    run_python(active, "import demo")
