@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from pinst.errors import PinstError
 from pinst.http import RetryPolicy
 from pinst.index import DistributionFile, Finder, Page, PageCache, parse_page
+from tests.conftest import SRC
 from tests.support.index_server import Clients, IndexServer, closed_port_url
 from tests.support.wheels import build_wheel, sha256_of
 
@@ -60,7 +64,9 @@ def test_reads_both_page_flavours(tmp_path: Path, clients: Clients, flavour: str
         assert files[old.name].yanked_reason == "broken <b>build</b>"
         assert files[old.name].url == server.file_url(old.name)
         assert files[old.name].origin == server.url
-        assert "application/vnd.pypi.simple.v1+json" in server.headers_seen["/simple/demo/"]["Accept"]
+        assert (
+            "application/vnd.pypi.simple.v1+json" in server.headers_seen["/simple/demo/"]["Accept"]
+        )
 
 
 def test_yanked_without_reason(server: IndexServer, clients: Clients) -> None:
@@ -194,6 +200,26 @@ def test_fresh_page_cache_needs_no_network(
     assert again == first
     assert server.total_requests() == 1
     assert unused.built == []  # no client is even built
+
+
+def test_cache_served_lookup_never_imports_httpx(
+    server: IndexServer, clients: Clients, cache_dir: Path
+) -> None:
+    build_wheel(server.directory, "demo", "1.0")
+    finder(clients, server.url, pages=cache_dir).files(DEMO)
+    # A fresh interpreter, as a warm `pinst install` is: importing httpx alone costs ~50 ms.
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pinst.index import Finder\n"
+        "def no_client(): raise AssertionError('built a client')\n"
+        f"finder = Finder(no_client, [{server.url!r}], [], Path({str(cache_dir)!r}))\n"
+        "assert len(finder.files('demo')) == 1\n"
+        "assert 'httpx' not in sys.modules, 'imported httpx'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True)
+    assert server.total_requests() == 1
 
 
 def test_stale_page_is_revalidated(server: IndexServer, clients: Clients, cache_dir: Path) -> None:

@@ -4,15 +4,21 @@ pinst puts only the directory holding its own ``packaging`` on the target's ``sy
 this file must run on any Python that ``packaging`` supports and import nothing from pinst.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
 import sysconfig
 
+if sys.version_info < (3, 9):  # noqa: UP036 - this file runs on the target's Python
+    # The packaging library pinst lends this interpreter needs 3.9; say so plainly.
+    sys.exit("pinst needs Python 3.9 or newer in the target venv")
+
 from packaging import markers, tags
 
 
-def _venv_scheme() -> dict:
+def _venv_scheme() -> dict[str, str]:
     paths = sysconfig.get_paths()
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return {

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from pinst.index import DistributionFile
 
 CHUNK = 1 << 16
-# Which digests a download may be checked against; others in an index or pin are not trusted.
+# The digests pinst computes. An index hash in another algorithm is ignored; a pin's cannot match,
+# so a pin that offers nothing else fails rather than going unchecked.
 ALGORITHMS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
 
 
@@ -39,8 +40,8 @@ class DownloadRequest:
     file: DistributionFile
     # Allowed digests per algorithm (a pin's --hash values): the file must match at least one.
     # The index's own hashes, in ``file.hashes``, must each match exactly on top of that.
-    expected_hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    label: str = ""  # who asked for the file, e.g. "requirements.txt:12"
+    expected_hashes: Mapping[str, frozenset[str]]
+    label: str  # who asked for the file, e.g. "requirements.txt:12"
 
 
 class _Cancelled(Exception):
@@ -129,14 +130,11 @@ class _Job:
             digests = self._transfer(item, target)
             _verify(item, digests)
             final = self.cache.wheel_dir(digests["sha256"])
-            publish_directory(staging, final)
             published = final / filename
-            # Should another process have won the race, its identical copy is the one to use.
-            return (
-                published
-                if published.is_file()
-                else self.cache.cached_wheel(digests["sha256"]) or published
-            )
+            if publish_directory(staging, final) or published.is_file():
+                return published
+            # Another process stored identical bytes under another name first: use its copy.
+            return self.cache.cached_wheel(digests["sha256"]) or published
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # nothing left once published
 
@@ -224,14 +222,14 @@ def _mismatch(
     else:
         advice = (
             "If the wheel was rebuilt or the pin's version changed, the --hash values in "
-            f"{item.label or 'the requirements'} are stale: update them. Otherwise the index or a "
+            f"{item.label} are stale: update them. Otherwise the index or a "
             "mirror is serving a different file from the one you pinned; do not install it."
         )
     source = "the index's hash" if from_index else "any --hash of the pin"
     return PinstError(
-        f"{item.label + ': ' if item.label else ''}{item.file.filename} from "
+        f"{item.label}: {item.file.filename} from "
         f"{redact(item.file.url)} does not match {source}. Expected {wanted}; got {got}. "
-        f"{advice} Nothing was stored in the cache."
+        f"{advice}"
     )
 
 

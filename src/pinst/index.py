@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-from packaging.utils import NormalizedName, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename
 
 from pinst.errors import PinstError
 from pinst.http import redact, strip_credentials
@@ -186,9 +186,12 @@ class Finder:
 
 def project_of(filename: str) -> NormalizedName | None:
     """The normalized project name a wheel or sdist filename belongs to, if it parses."""
+    if filename.endswith(".whl"):
+        # The name is the first field; the version is not parsed, so a wheel with a legacy
+        # version (which only a ``===`` pin can select) is still found.
+        parts = filename.split("-")
+        return canonicalize_name(parts[0]) if len(parts) in (5, 6) else None
     try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[0]
         return parse_sdist_filename(filename)[0]
     except ValueError:
         return None

@@ -7,6 +7,7 @@ run fails before anything was installed into it.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from pinst.index import DistributionFile
 
+REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 WORKERS = 8
 
@@ -272,6 +274,17 @@ def _direct_url(pin: Pin, manifest: Manifest) -> dict[str, object] | None:
     }
 
 
+def requested_name(pin: Pin, manifest: Manifest) -> str:
+    """The project name as the user asked for it, which pip uses for the headers directory.
+
+    For a bare URL or path, pip takes the wheel filename's name with ``_`` turned into ``-``.
+    """
+    named = REQUESTED_NAME.match(pin.text)  # never matches a bare URL or path
+    if named:
+        return named[1]
+    return manifest.wheel_filename.split("-", 1)[0].replace("_", "-")
+
+
 def _materialise_all(
     prepared: list[Prepared], venv: Venv, linker: Linker, reporter: Reporter
 ) -> None:
@@ -281,7 +294,8 @@ def _materialise_all(
         old = item.change.replaces
         if old is not None:
             uninstall(old, prefix)
-        materialiser.install(item.entry, item.manifest, item.direct_url)
+        headers_name = requested_name(item.change.pin, item.manifest)
+        materialiser.install(item.entry, item.manifest, item.direct_url, headers_name)
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:

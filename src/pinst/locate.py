@@ -7,12 +7,13 @@ version's files, by the target's tag preference order. When nothing fits, the er
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.tags import parse_tag
 from packaging.version import InvalidVersion, Version
 
 from pinst.errors import PinstError
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 NEAREST_VERSIONS = 5
 TAGS_SHOWN = 5
+BUILD_TAG = re.compile(r"(\d+)(.*)")
 
 
 def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | None:
@@ -33,18 +35,21 @@ def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | Non
 
 
 def _rank(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | None:
-    try:
-        _name, _version, build, tags = parse_wheel_filename(filename)
-    except (InvalidWheelFilename, InvalidVersion):
+    # Split by hand rather than with parse_wheel_filename, which rejects the non-PEP 440
+    # versions that a ``===`` pin exists for.
+    parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
+    if len(parts) not in (5, 6):
         return None
-    ranks = [tag_rank[str(tag)] for tag in tags if str(tag) in tag_rank]
+    ranks = [tag_rank[str(tag)] for tag in parse_tag("-".join(parts[-3:])) if str(tag) in tag_rank]
     if not ranks:
         return None
     # The build tag breaks ties between otherwise identical wheels: the higher build wins.
-    if not build:
+    if len(parts) == 5:
         return (min(ranks), 1)
-    number, suffix = build
-    return (min(ranks), 0, -number, *_descending(suffix))
+    build = BUILD_TAG.fullmatch(parts[2])
+    if build is None:
+        return None
+    return (min(ranks), 0, -int(build[1]), *_descending(build[2]))
 
 
 def _descending(text: str) -> tuple[int, ...]:

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from packaging.utils import canonicalize_name
-
 from pinst.link import Linker
 from pinst.manifest import FILES_DIR, FileRecord, Manifest
 from pinst.target import Interpreter, Scheme
@@ -43,7 +41,9 @@ class Placement:
     rewrite_shebang: bool
 
 
-def plan_placements(manifest: Manifest, entry: Path, scheme: Scheme) -> list[Placement]:
+def plan_placements(
+    manifest: Manifest, entry: Path, scheme: Scheme, headers_name: str
+) -> list[Placement]:
     root = str(scheme.purelib if manifest.root_is_purelib else scheme.platlib)
     data_prefix = manifest.data_dir + "/"
     skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
@@ -53,7 +53,7 @@ def plan_placements(manifest: Manifest, entry: Path, scheme: Scheme) -> list[Pla
             continue
         if record.path.startswith(data_prefix):
             key, _, rest = record.path[len(data_prefix) :].partition("/")
-            base = _data_base(key, scheme, canonicalize_name(manifest.name))
+            base = _data_base(key, scheme, headers_name)
             destination = os.path.join(base, rest)
             rewrite = key == "scripts" and _starts_with_python_shebang(entry, record)
         else:
@@ -63,10 +63,9 @@ def plan_placements(manifest: Manifest, entry: Path, scheme: Scheme) -> list[Pla
     return placements
 
 
-def _data_base(key: str, scheme: Scheme, project_name: str) -> str:
+def _data_base(key: str, scheme: Scheme, headers_name: str) -> str:
     if key == "headers":
-        # As pip does: a project's headers go into a directory named after it (normalised).
-        return os.path.join(scheme.headers, project_name)
+        return os.path.join(scheme.headers, headers_name)
     return str(scheme.path_for(key))
 
 
@@ -85,9 +84,14 @@ class Materialiser:
         self.linker = linker
 
     def install(
-        self, entry: Path, manifest: Manifest, direct_url: dict[str, object] | None
+        self,
+        entry: Path,
+        manifest: Manifest,
+        direct_url: dict[str, object] | None,
+        headers_name: str,
     ) -> None:
-        placements = plan_placements(manifest, entry, self.scheme)
+        """Install the entry; ``headers_name`` names its directory under the headers path."""
+        placements = plan_placements(manifest, entry, self.scheme, headers_name)
         written: list[tuple[str, bytes]] = []
         for placement in placements:
             if placement.rewrite_shebang:

@@ -76,6 +76,9 @@ VALUE_OPTIONS = frozenset(
     }
 )
 FLAG_OPTIONS = frozenset({"--no-index", "--require-hashes", "--pre", "--prefer-binary"})
+INCLUDE_HINT = (
+    "; paths in -r and -c lines are relative to the directory of the file that contains them"
+)
 KNOWN_OPTIONS = (
     "-r, -c, -i/--index-url, --extra-index-url, -f/--find-links, --no-index, --require-hashes "
     "and --hash (and ignores --pre, --prefer-binary, --only-binary, --trusted-host and "
@@ -233,18 +236,11 @@ class _Reader:
 
     def read_line(self, line: str, origin: Origin, base: Path, as_constraints: bool) -> None:
         requirement, options_text = _split_requirement_and_options(line)
-        options = _parse_options(options_text, origin, line)
+        options = _parse_options(options_text, origin, line, after_requirement=bool(requirement))
         if not requirement:
             for name, value in options:
                 self.apply_option(name, value, origin, base, line, as_constraints)
             return
-        for name, _ in options:
-            if name != "--hash":
-                raise PinstError(
-                    f"{origin}: '{name}' cannot follow a requirement ('{line}'): only --hash "
-                    "can. Put other options on a line of their own; pinst does not support "
-                    "per-requirement build options."
-                )
         hash_values = [value for _, value in options]
         if hash_values:
             self.parsed.require_hashes = True
@@ -303,8 +299,9 @@ class _Reader:
                     f"{origin}: '{line}' has --hash without a requirement. Put --hash options "
                     "on the requirement's own line (after a trailing backslash to continue it)."
                 )
-            # --pre, --prefer-binary, --only-binary, --trusted-host and --use-feature change
-            # nothing for exact wheel pins, so files written for pip can keep them.
+            # --pre, --prefer-binary, --only-binary, --trusted-host, --use-feature and
+            # --no-binary :none: change nothing for exact wheel pins, so files written for pip
+            # can keep them.
 
 
 def _read_text(
@@ -317,10 +314,9 @@ def _read_text(
             status = os.fstat(stream.fileno())
     except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        hint = "" if included_from.path is None else INCLUDE_HINT
         raise PinstError(
-            f"{included_from}: cannot read the {kind} file {path}: {reason}. Check the path; "
-            "paths in -r and -c lines are relative to the directory of the file that contains "
-            "them."
+            f"{included_from}: cannot read the {kind} file {path}: {reason}. Check the path{hint}."
         ) from None
     try:
         text = data.decode("utf-8-sig")
@@ -374,7 +370,9 @@ def _split_requirement_and_options(line: str) -> tuple[str, str]:
     return line[: start.start()].strip(), line[start.start() :].strip()
 
 
-def _parse_options(text: str, origin: Origin, line: str) -> list[tuple[str, str]]:
+def _parse_options(
+    text: str, origin: Origin, line: str, after_requirement: bool
+) -> list[tuple[str, str]]:
     """(long option name, value) pairs; a flag's value is ''."""
     try:
         tokens = shlex.split(text)
@@ -389,6 +387,12 @@ def _parse_options(text: str, origin: Origin, line: str) -> list[tuple[str, str]
                 "option on a line of its own."
             )
         name, attached = _split_option_token(token)
+        if after_requirement and name != "--hash":
+            raise PinstError(
+                f"{origin}: '{token}' cannot follow a requirement ('{line}'): only --hash can. "
+                "Put other options on a line of their own; pinst does not support "
+                "per-requirement build options."
+            )
         if name in FLAG_OPTIONS and attached is None:
             options.append((name, ""))
         elif name in VALUE_OPTIONS:
@@ -516,7 +520,8 @@ def _canonical_extras(extras: Iterable[str]) -> frozenset[str]:
 
 def _split_bare_location(text: str) -> tuple[str, str]:
     """``./x.whl[extra] ; marker`` -> (``./x.whl``, ``[extra] ; marker``)."""
-    # A URL may contain ';', so as in pip only a ';' next to whitespace starts its marker.
+    # A URL may contain ';', so after one only a ';' next to whitespace starts the marker (pip
+    # wants '; ').
     separator = r"\s;|;\s" if URL_START.match(text) else ";"
     location, *marker = re.split(separator, text, maxsplit=1)
     location = location.strip()
