@@ -179,6 +179,7 @@ def test_exhausted_retries_give_one_clear_error(
     with pytest.raises(PinstError) as raised:
         fetch(cache, clients, request(remote(server, wheel)))
     message = raised.value.message
+    assert message.startswith("requirements.txt:3: Could not download")
     assert server.file_url(wheel.name) in message
     assert "HTTP 503 Service Unavailable" in message
     assert "tried 4 times" in message

@@ -15,6 +15,7 @@ decide whether a cached wheel fits a target, and because error messages should n
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -104,3 +105,27 @@ def publish_directory(staged: Path, final: Path) -> bool:
             return False
         raise
     return True
+
+
+FILESYSTEMS_FILE = "filesystems-v1.json"
+ENTRIES_CACHE_NAME = ".pinst-cache"
+
+
+def recorded_entry_roots(main: Cache) -> list[Path]:
+    """Entries caches pinst made on other filesystems, as recorded in the main cache.
+
+    The record lists paths, not device numbers: a tmpfs or loop device gets a new number after
+    a reboot, while the path stays meaningful (pinst checks the device again before use).
+    """
+    try:
+        data = json.loads((main.root / FILESYSTEMS_FILE).read_text())
+    except (OSError, ValueError):
+        return []
+    roots = data.get("roots", []) if isinstance(data, dict) else []
+    return [Path(root) for root in roots if isinstance(root, str)]
+
+
+def all_entry_caches(main: Cache) -> list[Cache]:
+    """The main cache and every other filesystem's entries cache that still exists."""
+    others = [Cache(root) for root in recorded_entry_roots(main) if root.is_dir()]
+    return [main, *others]

@@ -148,14 +148,17 @@ class _Job:
         def save(response: httpx.Response) -> dict[str, str]:
             return self._write(response.iter_bytes(CHUNK), target, algorithms)
 
-        return http.stream(
-            self.client(),
-            item.file.url,
-            save,
-            # The bytes on disk must be the bytes the hashes describe, not a decoded form.
-            headers={"Accept-Encoding": "identity"},
-            policy=self.retry,
-        )
+        try:
+            return http.stream(
+                self.client(),
+                item.file.url,
+                save,
+                # The bytes on disk must be the bytes the hashes describe, not a decoded form.
+                headers={"Accept-Encoding": "identity"},
+                policy=self.retry,
+            )
+        except PinstError as error:
+            raise PinstError(f"{item.label}: {error.message}") from error
 
     def _copy_local(
         self, item: DownloadRequest, source: Path, target: Path, algorithms: frozenset[str]
