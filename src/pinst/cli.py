@@ -113,6 +113,21 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "reflink, else hardlink, else copy); any other choice is strict",
     )
     install.add_argument(
+        "--entries-cache",
+        type=Path,
+        metavar="DIR",
+        default=os.environ.get("PINST_ENTRIES_CACHE") or None,
+        help="where to unpack wheels for the venv's filesystem (default: the main cache on its "
+        "filesystem, else a .pinst-cache that pinst creates there)",
+    )
+    install.add_argument(
+        "--no-per-filesystem-cache",
+        dest="per_filesystem_cache",
+        action="store_false",
+        default=os.environ.get("PINST_PER_FILESYSTEM_CACHE", "1") != "0",
+        help="never create caches on other filesystems (pinst copies there instead)",
+    )
+    install.add_argument(
         "--require-hashes", action="store_true", help="require a --hash for every requirement"
     )
     install.add_argument(
@@ -153,6 +168,8 @@ def _run_install(args: argparse.Namespace) -> int:
         link_mode=LinkMode(args.link_mode),
         require_hashes=args.require_hashes,
         reinstall=args.reinstall,
+        entries_cache=Path(args.entries_cache) if args.entries_cache else None,
+        per_filesystem_cache=args.per_filesystem_cache,
     )
     install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0

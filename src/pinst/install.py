@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
+from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.installed import installed_distributions
 from pinst.link import Linker, LinkMode, choose_linker
 from pinst.manifest import Manifest
@@ -53,6 +54,8 @@ class InstallOptions:
     link_mode: LinkMode = LinkMode.AUTO
     require_hashes: bool = False
     reinstall: bool = False
+    entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
+    per_filesystem_cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,19 +110,33 @@ def _install_into(
     if not plan.changes:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
         return result
-    entries = entries_cache_for(cache, venv)
-    prepared = _prepare(plan, requirements, options, interpreter, cache, entries, reporter)
-    linker = choose_linker(options.link_mode, entries.tmp, interpreter.scheme.purelib)
-    reporter.detail(f"Linking with {linker.mode.value}")
+    entries = _entries_location(cache, venv, options, reporter)
+    prepared = _prepare(plan, requirements, options, interpreter, cache, entries.cache, reporter)
+    linker = choose_linker(options.link_mode, entries.cache.tmp, interpreter.scheme.purelib)
+    if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:
+        reporter.warn(
+            f"copying files into {venv.path} instead of linking them: its filesystem has no "
+            f"pinst cache because {entries.why_not}. Copies cost full time and disk; give that "
+            "filesystem a cache with --entries-cache DIR (a writable directory on it)."
+        )
+    reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
     _materialise_all(prepared, venv, linker, reporter)
     result.installed = prepared
     result.link_mode = linker.mode
     return result
 
 
-def entries_cache_for(cache: Cache, venv: Venv) -> Cache:
-    """The cache that holds unpacked entries for this venv (one per filesystem: issue 3)."""
-    return cache
+def _entries_location(
+    cache: Cache, venv: Venv, options: InstallOptions, reporter: Reporter
+) -> EntriesLocation:
+    location = locate_entries(cache, venv.path, options.entries_cache, options.per_filesystem_cache)
+    if location.created:
+        reporter.info(
+            f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "
+            f"is on another filesystem than the cache at {cache.root}, and links cannot cross "
+            "filesystems."
+        )
+    return location
 
 
 def _prepare(
