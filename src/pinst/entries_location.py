@@ -58,9 +58,11 @@ def locate_entries(
         filesystem = filesystem_of(venv).describe()
         why = f"no directory above {venv} on its filesystem ({filesystem}) is writable"
         return EntriesLocation(main, False, False, why)
-    cache = _ensure(Cache(parent / ENTRIES_CACHE_NAME))
+    cache = Cache(parent / ENTRIES_CACHE_NAME)
+    created = not cache.root.exists()  # another main cache may have made it already
+    _ensure(cache)
     _record_root(main, cache.root)
-    return EntriesLocation(cache, True, True)
+    return EntriesLocation(cache, created, True)
 
 
 def highest_writable_directory(venv: Path) -> Path | None:

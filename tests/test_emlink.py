@@ -1,0 +1,56 @@
+"""EMLINK: when an inode has as many links as the filesystem allows, pinst gives the cache a
+fresh copy of that file and links to it. A real inode out of links needs ~65,000 links on ext4,
+so the error is injected into the first link attempt."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from pinst import link
+
+
+def test_emlink_links_to_a_fresh_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "entry" / "module.py"
+    source.parent.mkdir()
+    source.write_text("VALUE = 1\n")
+    source.chmod(0o444)
+    existing_venv_file = tmp_path / "old-venv-module.py"
+    os.link(source, existing_venv_file)
+    old_inode = source.stat().st_ino
+    real_link = os.link
+    calls = []
+
+    def link_once_full(src: str, dst: str) -> None:
+        calls.append(src)
+        if len(calls) == 1:
+            raise OSError(errno.EMLINK, "Too many links", src)
+        real_link(src, dst)
+
+    monkeypatch.setattr(link.os, "link", link_once_full)
+    destination = tmp_path / "new-venv-module.py"
+    link.Linker(link.LinkMode.HARDLINK).link(str(source), str(destination))
+
+    assert len(calls) == 2
+    assert destination.read_text() == "VALUE = 1\n"
+    assert source.stat().st_ino != old_inode  # the cache has a fresh inode now...
+    assert destination.stat().st_ino == source.stat().st_ino  # ...which the new venv shares
+    assert existing_venv_file.stat().st_ino == old_inode  # older venvs keep theirs
+    assert oct(source.stat().st_mode & 0o777) == oct(0o444)  # still read-only
+    assert not list(source.parent.glob(".emlink-*"))
+
+
+def test_other_link_errors_are_not_swallowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(src: str, dst: str) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", src)
+
+    monkeypatch.setattr(link.os, "link", refuse)
+    source = tmp_path / "a"
+    source.write_text("x")
+    with pytest.raises(PermissionError):
+        link.hardlink_file(str(source), str(tmp_path / "b"))
