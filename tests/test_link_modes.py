@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,28 @@ def _supports_reflink(directory: Path) -> bool:
         source.unlink()
     (directory / ".probe-target").unlink()
     return True
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to an unprivileged user needs root")
+def test_editing_a_hard_linked_file_fails_instead_of_changing_the_cache(
+    pinst: Pinst, server: IndexServer, wheel: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    # Root ignores file modes, so the edit runs as an ordinary user, as most users are.
+    tmp_path.chmod(0o755)
+    install(pinst, server, tmp_path / "a", "--link-mode", "hardlink")
+    target = site_packages(tmp_path / "a") / "linked" / "__init__.py"
+    edit = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            f"open({str(target)!r}, 'a').write('X = 2')",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert edit.returncode != 0 and "Permission denied" in edit.stderr
+    assert cached_copy(cache_dir, "linked/__init__.py").read_text() == "X = 1\n"
