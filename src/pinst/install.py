@@ -23,6 +23,7 @@ from pinst.link import Linker, LinkMode, choose_linker
 from pinst.manifest import Manifest
 from pinst.materialise import Materialiser
 from pinst.plan import Change, Plan, make_plan, strip_credentials
+from pinst.registry import record_install
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin, RequirementSet, read_requirements
 from pinst.target import Interpreter, Venv, open_venv, venv_python
@@ -121,6 +122,8 @@ def _install_into(
         )
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
     _materialise_all(prepared, venv, linker, reporter)
+    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
+    record_install(cache, venv.path, used, removed=(), link_mode=linker.mode.value)
     result.installed = prepared
     result.link_mode = linker.mode
     return result

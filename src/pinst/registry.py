@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from packaging.utils import canonicalize_name
 
@@ -29,6 +30,9 @@ from pinst.errors import PinstError
 REGISTRY_BUCKET = "venvs-v1"
 KEY_LENGTH = 32
 TEMPORARY_PREFIX = ".record-"
+
+# Callers may key ``used`` by plain names or by packaging's NormalizedName.
+Name = TypeVar("Name", bound=str)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def record_path(main: Cache, venv: Path) -> Path:
 def record_install(
     main: Cache,
     venv: Path,
-    used: Mapping[str, tuple[Path, str]],
+    used: Mapping[Name, tuple[Path, str]],
     removed: Iterable[str],
     link_mode: str,
 ) -> None:

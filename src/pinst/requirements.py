@@ -93,6 +93,7 @@ NAMED_URL = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
 URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://|file:", re.IGNORECASE)
 TRAILING_EXTRAS = re.compile(r"(.+)(\[[^\]]*\])")
 SINGLE_EQUALS = re.compile(r"([A-Za-z0-9._\[\], -]+?)\s*=\s*([^=\s].*)")
+QUOTING = re.compile(r"[\"'\\\\]")
 HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -375,7 +376,9 @@ def _parse_options(
 ) -> list[tuple[str, str]]:
     """(long option name, value) pairs; a flag's value is ''."""
     try:
-        tokens = shlex.split(text)
+        # shlex is slow for the thousands of --hash options of a locked file; plain text
+        # (no quotes or escapes) splits the same on white space.
+        tokens = text.split() if not QUOTING.search(text) else shlex.split(text)
     except ValueError as error:
         raise PinstError(f"{origin}: cannot split '{line}' into options: {error}.") from None
     options: list[tuple[str, str]] = []
