@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 WORKERS = 8
+LINK_WORKERS = 4  # overlapping link/mkdir latency; measured faster than 1 in paired runs
 
 
 @dataclass
@@ -310,12 +311,17 @@ def _materialise_all(
 ) -> None:
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
     prefix = str(venv.interpreter.scheme.data)
-    for item in prepared:
-        old = item.change.replaces
-        if old is not None:
-            uninstall(old, prefix)
+
+    def replace(item: Prepared) -> None:
+        if item.change.replaces is not None:
+            uninstall(item.change.replaces, prefix)
         headers_name = requested_name(item.change.pin, item.manifest)
         materialiser.install(item.entry, item.manifest, item.direct_url, headers_name)
+
+    # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
+    # them. Shared directories (namespace packages) are safe: mkdir tolerates a race.
+    with ThreadPoolExecutor(LINK_WORKERS) as pool:
+        list(pool.map(replace, prepared))
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:

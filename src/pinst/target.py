@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pinst.errors import PinstError
@@ -53,7 +54,7 @@ class Interpreter:
     markers: dict[str, str]
     tags: tuple[str, ...]  # most preferred first, as ``packaging.tags.sys_tags()`` gives them
 
-    @property
+    @cached_property
     def tag_rank(self) -> dict[str, int]:
         """Tag -> position in preference order (lower is better)."""
         return {tag: rank for rank, tag in enumerate(self.tags)}
