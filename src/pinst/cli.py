@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pinst {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_install(commands)
+    _add_cache(commands)
     return parser
 
 
@@ -172,6 +173,69 @@ def _run_install(args: argparse.Namespace) -> int:
         per_filesystem_cache=args.per_filesystem_cache,
     )
     install(options, Reporter(verbosity=args.verbose - args.quiet))
+    return 0
+
+
+def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cache = commands.add_parser(
+        "cache",
+        help="show, clean, prune or verify the cache",
+        description="Inspect and maintain pinst's cache: the main cache and every entries cache "
+        "pinst created on other filesystems.",
+    )
+    actions = cache.add_subparsers(dest="cache_command", metavar="SUBCOMMAND", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="the cache (default: $PINST_CACHE_DIR, else the user cache dir)",
+    )
+    common.add_argument("-q", "--quiet", action="count", default=0, help="print less")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    actions.add_parser("dir", parents=[common], help="print the cache's path")
+    info = actions.add_parser(
+        "info", parents=[common], help="show sizes, entries and the space linking saves"
+    )
+    info.add_argument("--json", action="store_true", help="print JSON on stdout")
+    actions.add_parser(
+        "clean", parents=[common], help="remove everything pinst cached, on every filesystem"
+    )
+    prune = actions.add_parser(
+        "prune",
+        parents=[common],
+        help="remove entries no live venv uses, records of deleted venvs and old temporary files",
+    )
+    prune.add_argument(
+        "--wheels", action="store_true", help="also remove downloaded wheels no live venv uses"
+    )
+    verify = actions.add_parser(
+        "verify", parents=[common], help="rehash every unpacked file against its manifest"
+    )
+    verify.add_argument(
+        "--repair", action="store_true", help="unpack damaged entries again from stored wheels"
+    )
+    cache.set_defaults(handler=_run_cache)
+
+
+def _run_cache(args: argparse.Namespace) -> int:
+    from pinst import cache_commands
+    from pinst.cache import Cache, default_cache_dir
+    from pinst.report import Reporter
+
+    main = Cache((args.cache_dir or default_cache_dir()).absolute())
+    reporter = Reporter(verbosity=args.verbose - args.quiet)
+    with cache_commands.os_errors_reported(args.cache_command):
+        if args.cache_command == "dir":
+            cache_commands.show_dir(main)
+        elif args.cache_command == "info":
+            cache_commands.show_info(main, reporter, as_json=args.json)
+        elif args.cache_command == "clean":
+            cache_commands.clean(main, reporter)
+        elif args.cache_command == "prune":
+            cache_commands.prune(main, reporter, wheels=args.wheels)
+        else:
+            cache_commands.verify(main, reporter, repair=args.repair)
     return 0
 
 

@@ -43,6 +43,7 @@ def locate_entries(
 ) -> EntriesLocation:
     if explicit is not None:
         cache = _ensure(Cache(explicit.absolute()))
+        _record_root(main, cache.root)  # so that `pinst cache` commands see it too
         return EntriesLocation(cache, False, device_of(explicit) == device_of(venv))
     venv_device = device_of(venv)
     if device_of(main.root) == venv_device:

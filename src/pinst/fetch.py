@@ -66,7 +66,7 @@ def download(
     pending = [position for position, found in enumerate(results) if found is None]
     if not pending:
         return [path for path in results if path is not None]
-    job = _Job(cache, _shared(client_factory), retry, on_progress or (lambda _size: None))
+    job = _Job(cache, client_factory, retry, on_progress or (lambda _size: None))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
         futures = {pool.submit(job.fetch, items[position]): position for position in pending}
         _collect(futures, results, job.stop)
@@ -84,20 +84,6 @@ def _collect(
         for future in futures:
             future.cancel()
         raise
-
-
-def _shared(factory: Callable[[], httpx.Client]) -> Callable[[], httpx.Client]:
-    """``factory``, called at most once and only when a download needs the network."""
-    lock = threading.Lock()
-    made: list[httpx.Client] = []
-
-    def client() -> httpx.Client:
-        with lock:
-            if not made:
-                made.append(factory())
-            return made[0]
-
-    return client
 
 
 def _already_cached(item: DownloadRequest, cache: Cache) -> Path | None:

@@ -51,6 +51,31 @@ def create_client() -> httpx.Client:
     )
 
 
+class SharedClient:
+    """The one pooled client of a run, built on first use and shared by every thread.
+
+    Index lookups and downloads both take this as their client factory. A warm run whose wheels
+    are all cached never calls it, so it never imports httpx or opens a connection.
+    """
+
+    def __init__(self, factory: Callable[[], httpx.Client] = create_client) -> None:
+        self._factory = factory
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
 class _UrlOrNetrcAuth:
     """Basic auth from the URL's ``user:password@``, else from ~/.netrc (or $NETRC), as pip does.
 

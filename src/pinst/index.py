@@ -72,8 +72,7 @@ class Finder:
         offline: bool = False,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self._client_factory = client
-        self._client: httpx.Client | None = None
+        self._client = client  # a SharedClient: builds one client, on first use
         self._index_urls = list(index_urls)
         self._find_links = list(find_links)
         self._pages = PageCache(pages_dir) if pages_dir is not None else None
@@ -140,7 +139,7 @@ class Finder:
         from pinst import http
 
         headers = {"Accept": accept, **(cached.validators() if cached else {})}
-        response = http.request(self._http_client(), url, headers=headers, policy=self._retry)
+        response = http.request(self._client(), url, headers=headers, policy=self._retry)
         if response.status_code == 304 and cached is not None:
             refreshed = cached.revalidated(response.headers)
             self._store(url, refreshed)
@@ -159,12 +158,6 @@ class Finder:
     def _store(self, url: str, entry: CachedPage) -> None:
         if self._pages is not None and entry.storable:
             self._pages.store(url, entry)
-
-    def _http_client(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None:
-                self._client = self._client_factory()
-            return self._client
 
     def _not_found(self, name: str) -> PinstError:
         places = [redact(url) for url in [*self._index_urls, *self._find_links]]

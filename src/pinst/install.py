@@ -205,15 +205,9 @@ def _fetch_and_unpack(
     reporter: Reporter,
 ) -> list[Prepared]:
     from pinst.fetch import DownloadRequest, download
-    from pinst.http import create_client
+    from pinst.http import SharedClient
 
-    client_holder: list[httpx.Client] = []
-
-    def client() -> httpx.Client:
-        if not client_holder:
-            client_holder.append(create_client())
-        return client_holder[0]
-
+    client = SharedClient()
     try:
         files = _locate(changes, requirements, options, interpreter, cache, client, reporter)
         requests = [
@@ -226,8 +220,7 @@ def _fetch_and_unpack(
         ]
         wheels = download(requests, cache, client, workers=WORKERS)
     finally:
-        if client_holder:
-            client_holder[0].close()
+        client.close()
     with ThreadPoolExecutor(WORKERS) as pool:
         unpacked = list(pool.map(lambda w: unpack(w, w.parent.name, entries), wheels))
     return [

@@ -53,10 +53,10 @@ class UnreadableRecord(PinstError):
     def __init__(self, path: Path) -> None:
         super().__init__(
             f"The venv record {path} cannot be read, so pinst cannot tell which cache entries "
-            "the venv it describes still uses, and removes none. Delete that file and run "
-            "'pinst install' in that venv again to record it anew (if you do not know which "
-            "venv it was, deleting the file is still safe for venvs that link with hardlink, "
-            "reflink or copy)."
+            "the venv it describes still uses ('pinst cache prune' removes nothing until it "
+            "can). Delete that file and run 'pinst install --reinstall' in that venv to record "
+            "it anew; if you do not know which venv it was, deleting the file is still safe for "
+            "venvs that link with hardlink, reflink or copy."
         )
 
 
@@ -116,9 +116,14 @@ def live_entries(main: Cache) -> set[tuple[Path, str]]:
     ``--cache-dir`` is still recognised. Whether the venv still has the project installed is not
     checked: a record that names an entry keeps it.
     """
+    return entries_in_use(registered_venvs(main))
+
+
+def entries_in_use(records: Iterable[VenvRecord]) -> set[tuple[Path, str]]:
+    """``live_entries`` of records already read."""
     return {
         (Path(os.path.realpath(root)), sha256)
-        for record in registered_venvs(main)
+        for record in records
         if record.alive
         for root, sha256 in record.entries.values()
     }

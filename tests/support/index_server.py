@@ -289,17 +289,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Clients:
-    """A client factory to hand to pinst's network code: counts the clients it builds."""
+    """A shared client factory, as pinst's SharedClient, that records the clients it builds."""
 
     def __init__(self) -> None:
         self.built: list[httpx.Client] = []
+        self._lock = threading.Lock()
 
     def __call__(self) -> httpx.Client:
         from pinst.http import create_client
 
-        client = create_client()
-        self.built.append(client)
-        return client
+        with self._lock:
+            if not self.built:
+                self.built.append(create_client())
+            return self.built[0]
 
     def close(self) -> None:
         for client in self.built:

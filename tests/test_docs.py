@@ -1,0 +1,101 @@
+"""The documentation cannot drift from the code: every CLI option is documented, every page is
+reachable from the navigation."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pinst.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+CLI_PAGE = DOCS / "cli.md"
+MKDOCS_YML = ROOT / "mkdocs.yml"
+
+HELP_OPTIONS = frozenset({"-h", "--help"})
+# Inline code spans and fenced blocks: options count as documented only when shown as code.
+CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
+OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*")
+NAV_PAGE = re.compile(r"^\s*-\s+(?:[^:\n]+:\s+)?([\w./-]+\.md)\s*$", re.MULTILINE)
+
+
+def commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every (command path, parser) pair, the top-level parser first, then each subcommand."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                yield from commands(subparser, (*path, name))
+
+
+def option_strings() -> list[tuple[str, str]]:
+    """(command, option) for every option of every command, without -h/--help."""
+    found = []
+    for path, parser in commands(build_parser()):
+        command = " ".join(("pinst", *path))
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option not in HELP_OPTIONS:
+                    found.append((command, option))
+    return found
+
+
+def documented_options() -> set[str]:
+    text = CLI_PAGE.read_text()
+    return {option for span in CODE.findall(text) for option in OPTION.findall(span)}
+
+
+@pytest.mark.parametrize(("command", "option"), option_strings())
+def test_every_option_is_in_the_cli_reference(command: str, option: str) -> None:
+    assert option in documented_options(), (
+        f"{command} has the option {option}, but docs/cli.md does not show it in code; "
+        "document it there."
+    )
+
+
+@pytest.mark.parametrize(
+    "command", sorted({" ".join(("pinst", *path)) for path, _ in commands(build_parser())})
+)
+def test_every_command_is_in_the_cli_reference(command: str) -> None:
+    text = " ".join(CLI_PAGE.read_text().split())
+    named = command in text
+    # "pinst cache dir|info|clean" names several subcommands at once.
+    *parent, name = command.split()
+    alternatives = re.search(rf"{re.escape(' '.join(parent))} [\w|-]*\b{re.escape(name)}\b", text)
+    assert named or alternatives, f"docs/cli.md does not mention the command '{command}'."
+
+
+# Options cli.md shows that belong to something else: requirement lines, venv, python.
+FOREIGN_OPTIONS = frozenset({"--hash", "--without-pip", "-m"})
+
+
+def test_the_cli_reference_shows_no_option_pinst_lacks() -> None:
+    real = {option for _, option in option_strings()} | HELP_OPTIONS | FOREIGN_OPTIONS
+    stale = sorted(documented_options() - real)
+    assert not stale, (
+        f"docs/cli.md shows options that no pinst command has: {stale}. Remove them, or add them "
+        "to FOREIGN_OPTIONS in this test if they belong to another tool."
+    )
+
+
+def nav_pages() -> set[str]:
+    return set(NAV_PAGE.findall(MKDOCS_YML.read_text()))
+
+
+def test_every_page_is_in_the_nav() -> None:
+    pages = {path.relative_to(DOCS).as_posix() for path in DOCS.rglob("*.md")}
+    assert pages, "docs/ has no pages"
+    missing = sorted(pages - nav_pages())
+    assert not missing, f"pages missing from the nav in mkdocs.yml: {missing}"
+
+
+def test_every_nav_entry_is_a_page() -> None:
+    missing = sorted(page for page in nav_pages() if not (DOCS / page).is_file())
+    assert not missing, f"mkdocs.yml lists pages that do not exist in docs/: {missing}"
