@@ -7,6 +7,8 @@ import csv
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -251,3 +253,54 @@ def test_virtual_env_variable_is_the_default_venv(
     active = tmp_path / "active"
     pinst("install", "demo==1.0", "-i", server.url, env={"VIRTUAL_ENV": str(active)})
     run_python(active, "import demo")
+
+
+def other_python() -> str | None:
+    """A Python of another minor version than the one running pinst, if this machine has one."""
+    import glob
+    import sys
+
+    candidates = [
+        *(shutil.which(f"python3.{minor}") for minor in (12, 13, 10, 9)),
+        *sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3.*"), reverse=True),
+    ]
+    for candidate in filter(None, candidates):
+        match = re.fullmatch(r"python3\.(\d+)", Path(candidate).name)
+        # packaging, which pinst lends the target to learn its tags, needs Python 3.9.
+        if not match or int(match[1]) < 9 or int(match[1]) == sys.version_info[1]:
+            continue
+        runs = subprocess.run([candidate, "-c", "import venv"], capture_output=True, check=False)
+        if runs.returncode == 0:  # a pyenv shim of an unselected version exits 127
+            return candidate
+    return None
+
+
+@pytest.mark.skipif(other_python() is None, reason="needs a second Python version on this machine")
+def test_wheel_and_markers_follow_the_target_interpreter_not_pinsts(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    python = other_python()
+    assert python is not None
+    version = subprocess.run(
+        [python, "-c", "import sys; print('%d%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    for tag in (
+        "cp311-cp311-manylinux_2_17_x86_64",
+        f"cp{version}-cp{version}-manylinux_2_17_x86_64",
+    ):
+        build_wheel(
+            server.directory,
+            "native",
+            "1.0",
+            tag=tag,
+            root_is_purelib=False,
+            files={"native.py": f"BUILT_FOR = '{tag.split('-')[0]}'\n"},
+        )
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text('native==1.0\nmissing==1.0 ; python_version == "3.11"\n')
+    venv = tmp_path / "venv"
+    pinst("install", "-r", requirements, "--venv", venv, "--python", python, "-i", server.url)
+    assert run_python(venv, "import native; print(native.BUILT_FOR)") == f"cp{version}\n"

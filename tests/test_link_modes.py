@@ -154,3 +154,29 @@ def test_editing_a_hard_linked_file_fails_instead_of_changing_the_cache(
     )
     assert edit.returncode != 0 and "Permission denied" in edit.stderr
     assert cached_copy(cache_dir, "linked/__init__.py").read_text() == "X = 1\n"
+
+
+def test_pinst_link_mode_sets_the_default(
+    pinst: Pinst, server: IndexServer, wheel: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    pinst(
+        "install",
+        "linked==1.0",
+        "--venv",
+        tmp_path / "a",
+        "-i",
+        server.url,
+        env={"PINST_LINK_MODE": "symlink"},
+    )
+    assert (site_packages(tmp_path / "a") / "linked" / "__init__.py").is_symlink()
+    bad = pinst(
+        "install",
+        "linked==1.0",
+        "--venv",
+        tmp_path / "b",
+        "-i",
+        server.url,
+        env={"PINST_LINK_MODE": "teleport"},
+        check=False,
+    )
+    assert bad.returncode == 2 and "PINST_LINK_MODE" in bad.stderr

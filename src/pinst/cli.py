@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pinst import __version__
-from pinst.errors import PinstError
+from pinst.errors import PinstError, UsageError
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
 
@@ -149,7 +149,7 @@ def _run_install(args: argparse.Namespace) -> int:
     from pinst.target import default_venv_path
 
     if args.link_mode not in LINK_MODES:
-        raise PinstError(
+        raise UsageError(
             f"PINST_LINK_MODE={args.link_mode!r} is not a link mode; use one of "
             f"{', '.join(LINK_MODES)}."
         )
