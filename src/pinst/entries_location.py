@@ -39,15 +39,22 @@ class EntriesLocation:
 
 
 def locate_entries(
-    main: Cache, venv: Path, explicit: Path | None, per_filesystem: bool
+    main: Cache, venv: Path, explicit: Path | None, per_filesystem: bool, will_link: bool = True
 ) -> EntriesLocation:
+    """Where ``venv`` takes its entries from; ``will_link`` is False for --link-mode copy."""
     if explicit is not None:
         cache = _ensure(Cache(explicit.absolute()))
         _record_root(main, cache.root)  # so that `pinst cache` commands see it too
-        return EntriesLocation(cache, False, device_of(explicit) == device_of(venv))
+        if device_of(cache.root) == device_of(venv):
+            return EntriesLocation(cache, False, True)
+        why = f"--entries-cache {cache.root} is on another filesystem than the venv"
+        return EntriesLocation(cache, False, False, why)
     venv_device = device_of(venv)
     if device_of(main.root) == venv_device:
         return EntriesLocation(main, False, True)
+    if not will_link:
+        # Copies can come from any filesystem: no reason to leave a cache on the venv's.
+        return EntriesLocation(main, False, False)
     if not per_filesystem:
         why = "per-filesystem caches are turned off (--no-per-filesystem-cache)"
         return EntriesLocation(main, False, False, why)

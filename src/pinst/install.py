@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
 from pinst.entries_location import EntriesLocation, locate_entries
@@ -22,22 +20,16 @@ from pinst.installed import installed_distributions
 from pinst.link import Linker, LinkMode, choose_linker
 from pinst.manifest import Manifest
 from pinst.materialise import Materialiser
-from pinst.plan import Change, Plan, make_plan, strip_credentials
+from pinst.plan import make_plan
+from pinst.prepare import Prepared, Preparer, Sources
 from pinst.registry import record_install
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin, RequirementSet, read_requirements
-from pinst.target import Interpreter, Venv, open_venv, venv_python
+from pinst.target import Venv, open_venv, venv_python
 from pinst.uninstall import uninstall
-from pinst.unpack import entry_for, unpack
-
-if TYPE_CHECKING:
-    import httpx
-
-    from pinst.index import DistributionFile
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
-WORKERS = 8
 LINK_WORKERS = 4  # overlapping link/mkdir latency; measured faster than 1 in paired runs
 
 
@@ -58,16 +50,6 @@ class InstallOptions:
     reinstall: bool = False
     entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
     per_filesystem_cache: bool = True
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A change whose wheel is unpacked in the cache and ready to materialise."""
-
-    change: Change
-    entry: Path
-    manifest: Manifest
-    direct_url: dict[str, object] | None
 
 
 @dataclass
@@ -113,8 +95,10 @@ def _install_into(
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
         return result
     entries = _entries_location(cache, venv, options, reporter)
-    prepared = _prepare(plan, requirements, options, interpreter, cache, entries.cache, reporter)
-    linker = choose_linker(options.link_mode, entries.cache.tmp, interpreter.scheme.purelib)
+    sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
+    preparer = Preparer(interpreter, sources, cache, entries.cache, reporter)
+    prepared = preparer.prepare(plan.changes)
+    linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
     if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:
         reporter.warn(
             f"copying files into {venv.path} instead of linking them: its filesystem has no "
@@ -133,7 +117,13 @@ def _install_into(
 def _entries_location(
     cache: Cache, venv: Venv, options: InstallOptions, reporter: Reporter
 ) -> EntriesLocation:
-    location = locate_entries(cache, venv.path, options.entries_cache, options.per_filesystem_cache)
+    location = locate_entries(
+        cache,
+        venv.path,
+        options.entries_cache,
+        options.per_filesystem_cache,
+        will_link=options.link_mode is not LinkMode.COPY,
+    )
     if location.created:
         reporter.info(
             f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "
@@ -141,120 +131,6 @@ def _entries_location(
             "filesystems."
         )
     return location
-
-
-def _prepare(
-    plan: Plan,
-    requirements: RequirementSet,
-    options: InstallOptions,
-    interpreter: Interpreter,
-    cache: Cache,
-    entries: Cache,
-    reporter: Reporter,
-) -> list[Prepared]:
-    started = time.perf_counter()
-    ready: dict[int, Prepared] = {}
-    missing: list[int] = []
-    for position, change in enumerate(plan.changes):
-        found = _cached_entry(change.pin, interpreter, entries)
-        if found is not None:
-            ready[position] = Prepared(change, *found, _direct_url(change.pin, found[1]))
-        else:
-            missing.append(position)
-    if missing:
-        fetched = _fetch_and_unpack(
-            [plan.changes[i] for i in missing],
-            requirements,
-            options,
-            interpreter,
-            cache,
-            entries,
-            reporter,
-        )
-        ready.update(zip(missing, fetched, strict=True))
-        reporter.detail(
-            f"Prepared {plural(len(missing), 'package')} in {time.perf_counter() - started:.2f}s"
-        )
-    return [ready[position] for position in range(len(plan.changes))]
-
-
-def _cached_entry(
-    pin: Pin, interpreter: Interpreter, entries: Cache
-) -> tuple[Path, Manifest] | None:
-    """An unpacked entry for one of the pin's sha256 hashes that fits the target: no network."""
-    from pinst.locate import wheel_rank
-
-    best: tuple[tuple[int, ...], Path, Manifest] | None = None
-    for digest in pin.hashes.get("sha256", ()):
-        found = entry_for(entries, digest)
-        if found is None:
-            continue
-        rank = wheel_rank(found[1].wheel_filename, interpreter)
-        if rank is not None and (best is None or rank < best[0]):
-            best = (rank, *found)
-    return (best[1], best[2]) if best else None
-
-
-def _fetch_and_unpack(
-    changes: list[Change],
-    requirements: RequirementSet,
-    options: InstallOptions,
-    interpreter: Interpreter,
-    cache: Cache,
-    entries: Cache,
-    reporter: Reporter,
-) -> list[Prepared]:
-    from pinst.fetch import DownloadRequest, download
-    from pinst.http import SharedClient
-
-    client = SharedClient()
-    try:
-        files = _locate(changes, requirements, options, interpreter, cache, client, reporter)
-        requests = [
-            DownloadRequest(
-                file=file,
-                expected_hashes=_expected_hashes(change.pin, file),
-                label=str(change.pin.origin),
-            )
-            for change, file in zip(changes, files, strict=True)
-        ]
-        wheels = download(requests, cache, client, workers=WORKERS)
-    finally:
-        client.close()
-    with ThreadPoolExecutor(WORKERS) as pool:
-        unpacked = list(pool.map(lambda w: unpack(w, w.parent.name, entries), wheels))
-    return [
-        Prepared(change, entry, manifest, _direct_url(change.pin, manifest))
-        for change, (entry, manifest) in zip(changes, unpacked, strict=True)
-    ]
-
-
-def _locate(
-    changes: list[Change],
-    requirements: RequirementSet,
-    options: InstallOptions,
-    interpreter: Interpreter,
-    cache: Cache,
-    client: Callable[[], httpx.Client],
-    reporter: Reporter,
-) -> list[DistributionFile]:
-    from pinst.index import Finder
-    from pinst.locate import choose_wheel, direct_file
-
-    finder = Finder(
-        client,
-        _index_urls(requirements, options),
-        [*options.find_links, *requirements.find_links],
-        cache.pages,
-    )
-
-    def locate_one(pin: Pin) -> DistributionFile:
-        if pin.url is not None:
-            return direct_file(pin)
-        return choose_wheel(pin, finder.files(pin.name), interpreter, reporter.warn)
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(locate_one, [change.pin for change in changes]))
 
 
 def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[str]:
@@ -265,27 +141,8 @@ def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[s
     return list(dict.fromkeys([primary, *extras]))
 
 
-def _expected_hashes(pin: Pin, file: DistributionFile) -> dict[str, frozenset[str]]:
-    """The pin's allowed digests per algorithm, narrowed by what the index says of this file."""
-    expected = {algorithm: frozenset(values) for algorithm, values in pin.hashes.items()}
-    for algorithm, value in file.hashes.items():
-        if algorithm in expected and value not in expected[algorithm]:
-            continue  # the download check will report the pin/index disagreement
-        expected.setdefault(algorithm, frozenset({value}))
-    return expected
-
-
-def _direct_url(pin: Pin, manifest: Manifest) -> dict[str, object] | None:
-    """PEP 610's record for URL and path installs; None for index installs."""
-    if pin.url is None:
-        return None
-    return {
-        "url": strip_credentials(pin.url),
-        "archive_info": {
-            "hash": f"sha256={manifest.sha256}",
-            "hashes": {"sha256": manifest.sha256},
-        },
-    }
+def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[str]:
+    return list(dict.fromkeys([*options.find_links, *requirements.find_links]))
 
 
 def requested_name(pin: Pin, manifest: Manifest) -> str:
@@ -305,16 +162,20 @@ def _materialise_all(
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
     prefix = str(venv.interpreter.scheme.data)
 
-    def replace(item: Prepared) -> None:
+    # Old versions go first, one by one: removing them can remove a directory left empty, such as
+    # a namespace package's, that another package's install would be creating at that moment.
+    for item in prepared:
         if item.change.replaces is not None:
             uninstall(item.change.replaces, prefix)
+
+    def install_one(item: Prepared) -> None:
         headers_name = requested_name(item.change.pin, item.manifest)
         materialiser.install(item.entry, item.manifest, item.direct_url, headers_name)
 
     # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
-    # them. Shared directories (namespace packages) are safe: mkdir tolerates a race.
+    # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.
     with ThreadPoolExecutor(LINK_WORKERS) as pool:
-        list(pool.map(replace, prepared))
+        list(pool.map(install_one, prepared))
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:

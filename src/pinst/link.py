@@ -198,8 +198,9 @@ def _advice(mode: LinkMode, error: OSError | None) -> str:
     code = error.errno if error else None
     if code == errno.EXDEV:
         return (
-            "Hard links and reflinks cannot cross filesystems: put the cache on the venv's "
-            "filesystem (--cache-dir), or use --link-mode auto or copy."
+            "Hard links and reflinks cannot cross filesystems: give the venv's filesystem a "
+            "cache (leave per-filesystem caches on, or name one there with --entries-cache "
+            "DIR), or use --link-mode auto or copy."
         )
     if mode is LinkMode.REFLINK and code in (errno.EOPNOTSUPP, errno.ENOTTY, errno.EINVAL):
         return (

@@ -16,7 +16,9 @@ from pinst.installed import InstalledDistribution
 
 def uninstall(distribution: InstalledDistribution, venv_root: str) -> None:
     """Remove ``distribution``; empty directories are removed up to, never including, the venv."""
-    files = _recorded_files(distribution)
+    inside = os.path.abspath(venv_root) + os.sep
+    # A RECORD is data from the venv, not from pinst: never follow it out of the venv.
+    files = [path for path in _recorded_files(distribution) if path.startswith(inside)]
     directories: set[str] = set()
     for path in files:
         _unlink(path)

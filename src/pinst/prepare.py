@@ -1,0 +1,149 @@
+"""Prepare the changes of a plan: each wheel found, downloaded, verified and unpacked.
+
+A change whose pin names a sha256 that is already unpacked in the entries cache needs nothing
+else: no index page, no download, not even an HTTP client. Only the rest go through the index
+(or their direct URL), the download into the main cache, and the unpack into the entries cache.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pinst.cache import Cache
+from pinst.manifest import Manifest
+from pinst.plan import Change, strip_credentials
+from pinst.report import Reporter, plural
+from pinst.requirements import Pin
+from pinst.target import Interpreter
+from pinst.unpack import entry_for, unpack
+
+if TYPE_CHECKING:
+    from pinst.http import SharedClient
+    from pinst.index import DistributionFile
+
+WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A change whose wheel is unpacked in the cache and ready to materialise."""
+
+    change: Change
+    entry: Path
+    manifest: Manifest
+    direct_url: dict[str, object] | None  # PEP 610's record for URL and path installs
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where wheels are looked for: indexes in order of precedence, and find-links locations."""
+
+    index_urls: list[str]
+    find_links: list[str]
+
+
+@dataclass
+class Preparer:
+    interpreter: Interpreter
+    sources: Sources
+    cache: Cache  # downloads and index pages
+    entries: Cache  # unpacked wheels, on the venv's filesystem
+    reporter: Reporter
+
+    def prepare(self, changes: list[Change]) -> list[Prepared]:
+        started = time.perf_counter()
+        ready = {position: self._cached(change) for position, change in enumerate(changes)}
+        missing = [position for position, found in ready.items() if found is None]
+        if missing:
+            fetched = self._fetch_and_unpack([changes[position] for position in missing])
+            ready.update(zip(missing, fetched, strict=True))
+            elapsed = time.perf_counter() - started
+            self.reporter.detail(f"Prepared {plural(len(missing), 'package')} in {elapsed:.2f}s")
+        return [found for _, found in sorted(ready.items()) if found is not None]
+
+    def _cached(self, change: Change) -> Prepared | None:
+        """The best fitting of the pin's sha256 hashes already unpacked or downloaded.
+
+        Either way no network is needed: a downloaded wheel is unpacked on the spot, which is
+        what a venv on a filesystem new to pinst needs.
+        """
+        from pinst.locate import wheel_rank
+
+        best: tuple[tuple[int, ...], str] | None = None
+        for digest in change.pin.hashes.get("sha256", ()):
+            filename = self._cached_filename(digest)
+            rank = wheel_rank(filename, self.interpreter) if filename else None
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, digest)
+        if best is None:
+            return None
+        digest = best[1]
+        found = entry_for(self.entries, digest)
+        if found is None:
+            wheel = self.cache.cached_wheel(digest)
+            if wheel is None:  # pruned since we looked: fetch it like any other
+                return None
+            found = unpack(wheel, digest, self.entries)
+        entry, manifest = found
+        return Prepared(change, entry, manifest, direct_url(change.pin, manifest))
+
+    def _cached_filename(self, digest: str) -> str | None:
+        found = entry_for(self.entries, digest)
+        if found is not None:
+            return found[1].wheel_filename
+        wheel = self.cache.cached_wheel(digest)
+        return wheel.name if wheel is not None else None
+
+    def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
+        from pinst.fetch import DownloadRequest, download
+        from pinst.http import SharedClient
+
+        client = SharedClient()
+        try:
+            files = self._locate([change.pin for change in changes], client)
+            requests = [
+                DownloadRequest(file, change.pin.hashes, label=str(change.pin.origin))
+                for change, file in zip(changes, files, strict=True)
+            ]
+            wheels = download(requests, self.cache, client, workers=WORKERS)
+        finally:
+            client.close()
+        with ThreadPoolExecutor(WORKERS) as pool:
+            # A wheel's folder in the cache is named by its sha256.
+            unpacked = list(pool.map(lambda w: unpack(w, w.parent.name, self.entries), wheels))
+        return [
+            Prepared(change, entry, manifest, direct_url(change.pin, manifest))
+            for change, (entry, manifest) in zip(changes, unpacked, strict=True)
+        ]
+
+    def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
+        from pinst.index import Finder
+        from pinst.locate import choose_wheel, direct_file
+
+        finder = Finder(client, self.sources.index_urls, self.sources.find_links, self.cache.pages)
+
+        def locate_one(pin: Pin) -> DistributionFile:
+            if pin.url is not None:
+                return direct_file(pin)
+            files = finder.files(pin.name)
+            return choose_wheel(pin, files, self.interpreter, self.reporter.warn)
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            return list(pool.map(locate_one, pins))
+
+
+def direct_url(pin: Pin, manifest: Manifest) -> dict[str, object] | None:
+    """PEP 610's record for URL and path installs; None for index installs."""
+    if pin.url is None:
+        return None
+    return {
+        "url": strip_credentials(pin.url),
+        "archive_info": {
+            "hash": f"sha256={manifest.sha256}",
+            "hashes": {"sha256": manifest.sha256},
+        },
+    }
