@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import Pinst, run_python, site_packages
 from tests.support.index_server import IndexServer
 from tests.support.mounts import disk_usage, free_bytes, mounted
-from tests.support.wheels import build_wheel
+from tests.support.wheels import build_wheel, sha256_of
 
 BIG = 24 * 1024 * 1024  # big enough that a second copy would show in the free space
 
@@ -165,3 +165,31 @@ def test_no_writable_directory_on_the_filesystem_copies_with_a_warning(
         assert strict.returncode == 1 and "EXDEV" in strict.stderr
     finally:
         subprocess.run(["umount", str(venv)], check=False)
+
+
+def test_copy_mode_leaves_no_cache_on_the_venvs_filesystem(
+    pinst: Pinst, server: IndexServer, big_wheel: Path, tmpfs: Path
+) -> None:
+    install(pinst, server, tmpfs / "venv", "--link-mode", "copy")
+    assert not (tmpfs / ".pinst-cache").exists()
+    run_python(tmpfs / "venv", "import bigpkg")
+
+
+def test_entries_cache_on_another_filesystem_copies_with_a_warning(
+    pinst: Pinst, server: IndexServer, big_wheel: Path, tmpfs: Path, tmp_path: Path
+) -> None:
+    run = install(pinst, server, tmpfs / "venv", "--entries-cache", tmp_path / "elsewhere")
+    assert run.stderr.count("warning:") == 1 and "--entries-cache" in run.stderr
+    assert blob(tmpfs / "venv").stat().st_nlink == 1
+
+
+def test_first_venv_on_a_new_filesystem_needs_no_network(
+    pinst: Pinst, server: IndexServer, big_wheel: Path, tmpfs: Path, tmp_path: Path
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"bigpkg==1.0 --hash=sha256:{sha256_of(big_wheel)}\n")
+    pinst("install", "-r", requirements, "--venv", tmp_path / "on-disk", "-i", server.url)
+    before = server.total_requests()
+    pinst("install", "-r", requirements, "--venv", tmpfs / "venv", "-i", server.url)
+    assert server.total_requests() == before
+    assert list((tmpfs / ".pinst-cache").glob("entries-v1/*/manifest.json"))

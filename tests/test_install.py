@@ -304,3 +304,20 @@ def test_wheel_and_markers_follow_the_target_interpreter_not_pinsts(
     venv = tmp_path / "venv"
     pinst("install", "-r", requirements, "--venv", venv, "--python", python, "-i", server.url)
     assert run_python(venv, "import native; print(native.BUILT_FOR)") == f"cp{version}\n"
+
+
+def test_uninstall_never_follows_a_record_out_of_the_venv(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    demo_wheel(server.directory, "1.0")
+    demo_wheel(server.directory, "2.0")
+    venv = tmp_path / "venv"
+    pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    record = site_packages(venv) / "demo-1.0.dist-info" / "RECORD"
+    record.write_text(record.read_text() + "../../../../precious.txt,,\r\n")
+
+    pinst("install", "demo==2.0", "--venv", venv, "-i", server.url)
+
+    assert outside.read_text() == "keep me"

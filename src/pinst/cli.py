@@ -219,23 +219,27 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run_cache(args: argparse.Namespace) -> int:
-    from pinst import cache_commands
     from pinst.cache import Cache, default_cache_dir
+    from pinst.cache_clean import clean
+    from pinst.cache_errors import os_errors_reported
+    from pinst.cache_info import show_dir, show_info
+    from pinst.cache_prune import prune
+    from pinst.cache_verify import verify
     from pinst.report import Reporter
 
     main = Cache((args.cache_dir or default_cache_dir()).absolute())
     reporter = Reporter(verbosity=args.verbose - args.quiet)
-    with cache_commands.os_errors_reported(args.cache_command):
+    with os_errors_reported(args.cache_command):
         if args.cache_command == "dir":
-            cache_commands.show_dir(main)
+            show_dir(main)
         elif args.cache_command == "info":
-            cache_commands.show_info(main, reporter, as_json=args.json)
+            show_info(main, reporter, as_json=args.json)
         elif args.cache_command == "clean":
-            cache_commands.clean(main, reporter)
+            clean(main, reporter)
         elif args.cache_command == "prune":
-            cache_commands.prune(main, reporter, wheels=args.wheels)
+            prune(main, reporter, wheels=args.wheels)
         else:
-            cache_commands.verify(main, reporter, repair=args.repair)
+            verify(main, reporter, repair=args.repair)
     return 0
 
 

@@ -21,6 +21,7 @@ from urllib.request import url2pathname
 
 from pinst.cache import Cache, publish_directory
 from pinst.errors import PinstError
+from pinst.hashing import hash_file
 from pinst.http import redact
 
 if TYPE_CHECKING:
@@ -243,10 +244,5 @@ def _local_path(url: str) -> Path | None:
 
 
 def _digest_file(path: Path, algorithms: Iterable[str]) -> dict[str, str]:
-    hashers = {name: hashlib.new(name) for name in algorithms}
-    if hashers:
-        with open(path, "rb") as stream:
-            for chunk in iter(lambda: stream.read(CHUNK), b""):
-                for hasher in hashers.values():
-                    hasher.update(chunk)
-    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+    digests, _ = hash_file(path, algorithms)
+    return {name: digest.hex() for name, digest in digests.items()}

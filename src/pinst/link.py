@@ -26,6 +26,7 @@ from pathlib import Path
 from pinst.errors import PinstError
 from pinst.filesystems import filesystem_of
 
+PROBE_PREFIX = ".pinst-probe-"  # probe files; `pinst cache prune` removes strays
 FICLONE = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
 
 
@@ -152,11 +153,11 @@ def choose_linker(requested: LinkMode, entries_dir: Path, target_dir: Path) -> L
 
 def _probe(mode: LinkMode, entries_dir: Path, target_dir: Path) -> OSError | None:
     entries_dir.mkdir(parents=True, exist_ok=True)
-    descriptor, source = tempfile.mkstemp(dir=entries_dir, prefix=".pinst-probe-")
+    descriptor, source = tempfile.mkstemp(dir=entries_dir, prefix=PROBE_PREFIX)
     try:
         os.write(descriptor, b"pinst link probe\n")
         os.close(descriptor)
-        destination = os.path.join(target_dir, f".pinst-probe-{os.getpid()}-{mode.value}")
+        destination = os.path.join(target_dir, f"{PROBE_PREFIX}{os.getpid()}-{mode.value}")
         try:
             LINKERS[mode](source, destination)
         except OSError as error:

@@ -12,7 +12,6 @@ hard link into the cache, and writing through it would change every venv that sh
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pinst.hashing import record_digest
 from pinst.link import Linker
 from pinst.manifest import FILES_DIR, FileRecord, Manifest
 from pinst.target import Interpreter, Scheme
@@ -168,7 +168,7 @@ class Materialiser:
 
 def _record_hash(content: bytes) -> str:
     digest = hashlib.sha256(content).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return "sha256=" + record_digest(digest)
 
 
 def _record_text(root: str, rows: list[tuple[str, str, int]], record_path: str) -> bytes:

@@ -9,7 +9,6 @@ venv), described by a manifest, and published with one atomic rename.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -25,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinst.cache import Cache, publish_directory
 from pinst.errors import PinstError
+from pinst.hashing import record_digest
 from pinst.manifest import FILES_DIR, MANIFEST_NAME, EntryPoint, FileRecord, Manifest, read_manifest
 
 CHUNK = 1024 * 1024
@@ -179,7 +179,7 @@ class _WheelExtractor:
         hasher = hashlib.new(algorithm or "sha256")
         size = self._copy_member(info, hasher)
         if not is_signature:
-            actual = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode()
+            actual = record_digest(hasher.digest())
             if actual != expected.rstrip("="):
                 raise self.fail(f"the content of {name!r} does not match its hash in RECORD")
             if declared_size is not None and declared_size != size:
