@@ -12,7 +12,6 @@ from pinst.cache import Cache
 from pinst.manifest import FILES_DIR, FileRecord, Manifest, read_manifest
 
 
-
 @dataclass(frozen=True)
 class Damage:
     cache: Cache
