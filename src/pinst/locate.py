@@ -7,15 +7,14 @@ version's files, by the target's tag preference order. When nothing fits, the er
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import parse_tag
 from packaging.version import InvalidVersion, Version
 
+from pinst.compatibility import rank_wheel
 from pinst.errors import PinstError
 from pinst.http import redact
 from pinst.index import DistributionFile, split_hash_fragment
@@ -26,36 +25,6 @@ if TYPE_CHECKING:
 
 NEAREST_VERSIONS = 5
 TAGS_SHOWN = 5
-BUILD_TAG = re.compile(r"(\d+)(.*)")
-
-
-def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | None:
-    """A sort key for a wheel on this interpreter (lower is better); None if it cannot run there."""
-    return _rank(filename, interpreter.tag_rank)
-
-
-def _rank(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | None:
-    # Split by hand rather than with parse_wheel_filename, which rejects the non-PEP 440
-    # versions that a ``===`` pin exists for.
-    parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
-    if len(parts) not in (5, 6):
-        return None
-    ranks = [tag_rank[str(tag)] for tag in parse_tag("-".join(parts[-3:])) if str(tag) in tag_rank]
-    if not ranks:
-        return None
-    # The build tag breaks ties between otherwise identical wheels: the higher build wins.
-    if len(parts) == 5:
-        return (min(ranks), 1)
-    build = BUILD_TAG.fullmatch(parts[2])
-    if build is None:
-        return None
-    return (min(ranks), 0, -int(build[1]), *_descending(build[2]))
-
-
-def _descending(text: str) -> tuple[int, ...]:
-    """A key that sorts strings in reverse: negated code points, and a final 1 so that a
-    longer string sorts before its own prefix."""
-    return (*(-ord(char) for char in text), 1)
 
 
 def choose_wheel(
@@ -75,7 +44,7 @@ def choose_wheel(
         raise _sdists_only(pin, matching)
     tag_rank = interpreter.tag_rank
     ranked = [
-        (rank, file) for file in wheels if (rank := _rank(file.filename, tag_rank)) is not None
+        (rank, file) for file in wheels if (rank := rank_wheel(file.filename, tag_rank)) is not None
     ]
     if not ranked:
         raise _no_compatible_wheel(pin, wheels, interpreter)

@@ -7,13 +7,15 @@ else: no index page, no download, not even an HTTP client. Only the rest go thro
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
+from pinst.compatibility import wheel_rank
 from pinst.manifest import Manifest
 from pinst.plan import Change, strip_credentials
 from pinst.report import Reporter, plural
@@ -53,6 +55,14 @@ class Preparer:
     cache: Cache  # downloads and index pages
     entries: Cache  # unpacked wheels, on the venv's filesystem
     reporter: Reporter
+    # A locked requirements file lists the hashes of every platform's wheel: one listing of
+    # each bucket answers for all of them, instead of a failed open per hash.
+    _unpacked: frozenset[str] = field(init=False)
+    _downloaded: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._unpacked = _listing(self.entries.entries)
+        self._downloaded = _listing(self.cache.wheels)
 
     def prepare(self, changes: list[Change]) -> list[Prepared]:
         started = time.perf_counter()
@@ -71,32 +81,27 @@ class Preparer:
         Either way no network is needed: a downloaded wheel is unpacked on the spot, which is
         what a venv on a filesystem new to pinst needs.
         """
-        from pinst.locate import wheel_rank
-
-        best: tuple[tuple[int, ...], str] | None = None
+        best: tuple[tuple[int, ...], str, tuple[Path, Manifest] | Path] | None = None
         for digest in change.pin.hashes.get("sha256", ()):
-            filename = self._cached_filename(digest)
-            rank = wheel_rank(filename, self.interpreter) if filename else None
+            found = self._cached_artifact(digest)
+            if found is None:
+                continue
+            filename = found.name if isinstance(found, Path) else found[1].wheel_filename
+            rank = wheel_rank(filename, self.interpreter)
             if rank is not None and (best is None or rank < best[0]):
-                best = (rank, digest)
+                best = (rank, digest, found)
         if best is None:
             return None
-        digest = best[1]
-        found = entry_for(self.entries, digest)
-        if found is None:
-            wheel = self.cache.cached_wheel(digest)
-            if wheel is None:  # pruned since we looked: fetch it like any other
-                return None
-            found = unpack(wheel, digest, self.entries)
-        entry, manifest = found
+        _, digest, found = best
+        entry, manifest = unpack(found, digest, self.entries) if isinstance(found, Path) else found
         return Prepared(change, entry, manifest, direct_url(change.pin, manifest))
 
-    def _cached_filename(self, digest: str) -> str | None:
-        found = entry_for(self.entries, digest)
-        if found is not None:
-            return found[1].wheel_filename
-        wheel = self.cache.cached_wheel(digest)
-        return wheel.name if wheel is not None else None
+    def _cached_artifact(self, digest: str) -> tuple[Path, Manifest] | Path | None:
+        """The unpacked entry with this sha256, else the downloaded wheel, else None."""
+        found = entry_for(self.entries, digest) if digest in self._unpacked else None
+        if found is None and digest in self._downloaded:
+            return self.cache.cached_wheel(digest)
+        return found
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
         from pinst.fetch import DownloadRequest, download
@@ -134,6 +139,13 @@ class Preparer:
 
         with ThreadPoolExecutor(WORKERS) as pool:
             return list(pool.map(locate_one, pins))
+
+
+def _listing(bucket: Path) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(bucket))
+    except FileNotFoundError:
+        return frozenset()
 
 
 def direct_url(pin: Pin, manifest: Manifest) -> dict[str, object] | None:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
-from urllib.request import url2pathname
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -371,16 +369,22 @@ def _split_requirement_and_options(line: str) -> tuple[str, str]:
     return line[: start.start()].strip(), line[start.start() :].strip()
 
 
+def _shell_split(text: str, origin: Origin, line: str) -> list[str]:
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise PinstError(f"{origin}: cannot split '{line}' into options: {error}.") from None
+
+
 def _parse_options(
     text: str, origin: Origin, line: str, after_requirement: bool
 ) -> list[tuple[str, str]]:
     """(long option name, value) pairs; a flag's value is ''."""
-    try:
-        # shlex is slow for the thousands of --hash options of a locked file; plain text
-        # (no quotes or escapes) splits the same on white space.
-        tokens = text.split() if not QUOTING.search(text) else shlex.split(text)
-    except ValueError as error:
-        raise PinstError(f"{origin}: cannot split '{line}' into options: {error}.") from None
+    # shlex is slow for the thousands of --hash options of a locked file; plain text
+    # (no quotes or escapes) splits the same on white space.
+    tokens = text.split() if not QUOTING.search(text) else _shell_split(text, origin, line)
     options: list[tuple[str, str]] = []
     remaining = iter(tokens)
     for token in remaining:
@@ -614,6 +618,8 @@ def _file_url_path(parts: SplitResult, origin: Origin, base: Path, text: str) ->
             f"{origin}: '{text}' is a file URL on the host '{parts.netloc}'; pinst reads local "
             "files only. Use file:///absolute/path or a plain path."
         )
+    from urllib.request import url2pathname  # heavy: only for file: URLs
+
     return base / url2pathname(parts.path)
 
 

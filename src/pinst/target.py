@@ -20,7 +20,7 @@ from pathlib import Path
 from pinst.errors import PinstError
 
 PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -151,13 +151,21 @@ def create_venv(path: Path, python: str | None) -> None:
 
 
 def inspect_interpreter(executable: Path, facts_cache: Path | None) -> Interpreter:
-    """Facts about ``executable``, from the cache when the interpreter file is unchanged."""
-    key = _interpreter_key(executable)
-    cached = facts_cache / f"{key}.json" if facts_cache else None
+    """Facts about the venv interpreter ``executable``, probed once per real interpreter.
+
+    Tags, markers and the scheme's layout belong to the interpreter binary, not to the venv that
+    runs it: a venv changes only ``sys.prefix``. So the facts are cached per real interpreter
+    (path, size, mtime) and their paths rebased onto each venv's prefix: a new venv of a Python
+    pinst has seen before costs no subprocess.
+    """
+    prefix = str(executable.absolute().parent.parent)  # <venv>/bin/python
+    cached = facts_cache / f"{_interpreter_key(executable)}.json" if facts_cache else None
     if cached is not None and cached.is_file():
         try:
-            return _interpreter_from_json(json.loads(cached.read_text()))
-        except (ValueError, KeyError, TypeError):
+            facts = _rebased(json.loads(cached.read_text()), prefix)
+            if facts is not None:
+                return _interpreter_from_json(facts)
+        except (ValueError, KeyError, TypeError, AssertionError):
             pass  # a damaged or old record: probe again and overwrite it
     raw = _run_probe(executable)
     if cached is not None:
@@ -165,12 +173,30 @@ def inspect_interpreter(executable: Path, facts_cache: Path | None) -> Interpret
     return _interpreter_from_json(json.loads(raw))
 
 
+def _rebased(facts: dict[str, object], prefix: str) -> dict[str, object] | None:
+    """The facts as the same interpreter would report them from ``prefix``, if derivable."""
+    old = str(facts["prefix"])
+    scheme = facts["scheme"]
+    assert isinstance(scheme, dict)
+    paths = [str(facts["executable"]), *map(str, scheme.values())]
+    if not all(path == old or path.startswith(old + os.sep) for path in paths):
+        return None  # a layout not under the prefix: only a fresh probe can tell
+
+    def rebase(path: object) -> str:
+        return prefix + str(path)[len(old) :]
+
+    return {
+        **facts,
+        "prefix": prefix,
+        "executable": rebase(facts["executable"]),
+        "scheme": {key: rebase(path) for key, path in scheme.items()},
+    }
+
+
 def _interpreter_key(executable: Path) -> str:
-    # The venv's python is a symlink to the base interpreter; the venv path still matters because
-    # sys.prefix (and so the install scheme) comes from where it is run.
     real = executable.resolve()
     stat = real.stat()
-    ident = f"{FACTS_FORMAT}|{executable.absolute()}|{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    ident = f"{FACTS_FORMAT}|{real}|{stat.st_size}|{stat.st_mtime_ns}"
     return hashlib.sha256(ident.encode()).hexdigest()[:32]
 
 

@@ -16,7 +16,6 @@ import os
 import shutil
 import stat
 import zipfile
-from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
@@ -217,6 +216,8 @@ class _WheelExtractor:
         text = self._read_text(f"{dist_info}/METADATA")
         if text is None:
             raise self.fail("it has no METADATA file")
+        from email.parser import HeaderParser  # only needed when unpacking
+
         headers = HeaderParser().parsestr(text)
         name, version = headers.get("Name"), headers.get("Version")
         if not name or not version:
@@ -229,6 +230,8 @@ class _WheelExtractor:
         text = self._read_text(f"{dist_info}/WHEEL")
         if text is None:
             raise self.fail("it has no WHEEL file")
+        from email.parser import HeaderParser  # only needed when unpacking
+
         headers = HeaderParser().parsestr(text)
         wheel_version = headers.get("Wheel-Version", "")
         if wheel_version.split(".")[0] != "1":

@@ -1,0 +1,46 @@
+"""Which wheels a target interpreter can run, and which of them fits it best.
+
+Kept apart from the index code so that a warm install, which only checks cached wheels against
+the target, imports nothing of the network side.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from packaging.tags import parse_tag
+
+if TYPE_CHECKING:
+    from pinst.target import Interpreter
+
+BUILD_TAG = re.compile(r"(\d+)(.*)")
+
+
+def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | None:
+    """A sort key for a wheel on this interpreter (lower is better); None if it cannot run there."""
+    return rank_wheel(filename, interpreter.tag_rank)
+
+
+def rank_wheel(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | None:
+    # Split by hand rather than with parse_wheel_filename, which rejects the non-PEP 440
+    # versions that a ``===`` pin exists for.
+    parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
+    if len(parts) not in (5, 6):
+        return None
+    ranks = [tag_rank[str(tag)] for tag in parse_tag("-".join(parts[-3:])) if str(tag) in tag_rank]
+    if not ranks:
+        return None
+    # The build tag breaks ties between otherwise identical wheels: the higher build wins.
+    if len(parts) == 5:
+        return (min(ranks), 1)
+    build = BUILD_TAG.fullmatch(parts[2])
+    if build is None:
+        return None
+    return (min(ranks), 0, -int(build[1]), *_descending(build[2]))
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    """A key that sorts strings in reverse: negated code points, and a final 1 so that a
+    longer string sorts before its own prefix."""
+    return (*(-ord(char) for char in text), 1)
