@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
+from pinst.compatibility import wheel_rank
 from pinst.errors import PinstError
 from pinst.http import RetryPolicy
 from pinst.index import DistributionFile, Finder
-from pinst.locate import choose_wheel, direct_file, wheel_rank
+from pinst.locate import choose_wheel, direct_file
 from pinst.requirements import Origin, Pin
 from pinst.target import Interpreter, Scheme
 from tests.support.index_server import Clients, IndexServer
