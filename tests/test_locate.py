@@ -34,6 +34,7 @@ def interpreter(tags: tuple[str, ...] = LINUX_TAGS) -> Interpreter:
         executable=root / "bin" / "python",
         version=(3, 11, 7),
         implementation="cpython",
+        cache_tag="cpython-311",
         scheme=scheme,
         markers={},
         tags=tags,

@@ -38,6 +38,7 @@ def main() -> None:
         "base_prefix": getattr(sys, "base_prefix", sys.prefix),
         "version": list(sys.version_info[:3]),
         "implementation": sys.implementation.name,
+        "cache_tag": sys.implementation.cache_tag,
         "scheme": _venv_scheme(),
         "markers": dict(markers.default_environment()),
         "tags": [str(tag) for tag in tags.sys_tags()],

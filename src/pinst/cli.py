@@ -114,6 +114,13 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "reflink, else hardlink, else copy); any other choice is strict",
     )
     install.add_argument(
+        "--compile-bytecode",
+        action="store_true",
+        default=os.environ.get("PINST_COMPILE_BYTECODE", "0") not in ("", "0"),
+        help="install .pyc files too, compiled once per interpreter in the cache and linked "
+        "like the sources (env PINST_COMPILE_BYTECODE=1)",
+    )
+    install.add_argument(
         "--entries-cache",
         type=Path,
         metavar="DIR",
@@ -169,6 +176,7 @@ def _run_install(args: argparse.Namespace) -> int:
         link_mode=LinkMode(args.link_mode),
         require_hashes=args.require_hashes,
         reinstall=args.reinstall,
+        compile_bytecode=args.compile_bytecode,
         entries_cache=Path(args.entries_cache) if args.entries_cache else None,
         per_filesystem_cache=args.per_filesystem_cache,
     )

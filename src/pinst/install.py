@@ -7,13 +7,16 @@ run fails before anything was installed into it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pinst.bytecode import Compilation, compile_entries
 from pinst.cache import Cache
 from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.installed import installed_distributions
@@ -30,6 +33,7 @@ from pinst.uninstall import uninstall
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
+COMPILE_WORKERS = max(2, os.cpu_count() or 2)  # processes: compiling is CPU-bound
 LINK_WORKERS = 4  # overlapping link/mkdir latency; measured faster than 1 in paired runs
 
 
@@ -48,6 +52,7 @@ class InstallOptions:
     link_mode: LinkMode = LinkMode.AUTO
     require_hashes: bool = False
     reinstall: bool = False
+    compile_bytecode: bool = False
     entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
     per_filesystem_cache: bool = True
 
@@ -105,8 +110,11 @@ def _install_into(
             f"pinst cache because {entries.why_not}. Copies cost full time and disk; give that "
             "filesystem a cache with --entries-cache DIR (a writable directory on it)."
         )
+    bytecode = (
+        _bytecode(prepared, venv, entries.cache, reporter) if options.compile_bytecode else {}
+    )
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
-    _materialise_all(prepared, venv, linker, reporter)
+    _materialise_all(prepared, venv, linker, bytecode, reporter)
     used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
     record_install(cache, venv.path, used, removed=(), link_mode=linker.mode.value)
     result.installed = prepared
@@ -156,8 +164,27 @@ def requested_name(pin: Pin, manifest: Manifest) -> str:
     return manifest.wheel_filename.split("-", 1)[0].replace("_", "-")
 
 
+def _bytecode(
+    prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
+) -> dict[Path, Compilation]:
+    started = time.perf_counter()
+    compiled = compile_entries(
+        [(item.entry, item.manifest) for item in prepared],
+        venv_python(venv.path),
+        venv.interpreter.cache_tag,
+        entries,
+        workers=COMPILE_WORKERS,
+    )
+    reporter.detail(f"Bytecode ready in {time.perf_counter() - started:.2f}s")
+    return compiled
+
+
 def _materialise_all(
-    prepared: list[Prepared], venv: Venv, linker: Linker, reporter: Reporter
+    prepared: list[Prepared],
+    venv: Venv,
+    linker: Linker,
+    bytecode: dict[Path, Compilation],
+    reporter: Reporter,
 ) -> None:
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
     prefix = str(venv.interpreter.scheme.data)
@@ -170,7 +197,9 @@ def _materialise_all(
 
     def install_one(item: Prepared) -> None:
         headers_name = requested_name(item.change.pin, item.manifest)
-        materialiser.install(item.entry, item.manifest, item.direct_url, headers_name)
+        materialiser.install(
+            item.entry, item.manifest, item.direct_url, headers_name, bytecode.get(item.entry)
+        )
 
     # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
     # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pinst.bytecode import Compilation
 from pinst.hashing import record_digest
 from pinst.link import Linker
 from pinst.manifest import FILES_DIR, Manifest
@@ -41,13 +42,23 @@ class Layout:
     rewrites: list[tuple[str, str]] = field(default_factory=list)  # #!python scripts
 
 
-def lay_out(manifest: Manifest, entry: Path, scheme: Scheme, headers_name: str) -> Layout:
+def lay_out(
+    manifest: Manifest,
+    entry: Path,
+    scheme: Scheme,
+    headers_name: str,
+    bytecode: Compilation | None = None,
+) -> Layout:
     root = str(scheme.purelib if manifest.root_is_purelib else scheme.platlib)
-    files_root = str(entry / FILES_DIR)
     data_prefix = manifest.data_dir + "/"
     skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
     layout = Layout()
-    for record in manifest.files:
+    files_root = str(entry / FILES_DIR)
+    records = [(files_root, record) for record in manifest.files]
+    if bytecode is not None:
+        # Bytecode mirrors the entry's tree, so its files go where their sources go.
+        records += [(str(bytecode.root), record) for record in bytecode.files]
+    for files_root, record in records:
         path = record.path
         if path in skipped:
             continue
@@ -99,9 +110,10 @@ class Materialiser:
         manifest: Manifest,
         direct_url: dict[str, object] | None,
         headers_name: str,
+        bytecode: Compilation | None = None,
     ) -> None:
         """Install the entry; ``headers_name`` names its directory under the headers path."""
-        layout = lay_out(manifest, entry, self.scheme, headers_name)
+        layout = lay_out(manifest, entry, self.scheme, headers_name, bytecode)
         written = [
             (destination, self._rewritten_script(source)) for source, destination in layout.rewrites
         ]

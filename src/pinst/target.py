@@ -20,7 +20,7 @@ from pathlib import Path
 from pinst.errors import PinstError
 
 PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
-FACTS_FORMAT = 2
+FACTS_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Interpreter:
     executable: Path
     version: tuple[int, int, int]
     implementation: str
+    cache_tag: str  # names bytecode files, e.g. "cpython-311" in mod.cpython-311.pyc
     scheme: Scheme
     markers: dict[str, str]
     tags: tuple[str, ...]  # most preferred first, as ``packaging.tags.sys_tags()`` gives them
@@ -236,6 +237,7 @@ def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
         executable=Path(str(data["executable"])),
         version=(int(version[0]), int(version[1]), int(version[2])),
         implementation=str(data["implementation"]),
+        cache_tag=str(data["cache_tag"]),
         scheme=Scheme(**{key: Path(value) for key, value in scheme.items()}),
         markers={str(k): str(v) for k, v in markers.items()},
         tags=tuple(str(tag) for tag in tags),
