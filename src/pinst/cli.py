@@ -6,7 +6,6 @@ Kept thin and cheap to import: the pipeline's modules are imported only once a c
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from pinst import __version__
 from pinst.errors import PinstError, UsageError
+from pinst.report import set_log_verbosity
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
 
@@ -257,27 +257,10 @@ def parser_error(message: str) -> None:
     raise UsageError(f"{message}. See 'pinst install --help'.")
 
 
-class _WarningFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        prefix = "warning: " if record.levelno >= logging.WARNING else ""
-        return prefix + record.getMessage()
-
-
-def _configure_logging(verbosity: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_WarningFormatter())
-    logger = logging.getLogger("pinst")
-    logger.addHandler(handler)
-    logger.setLevel(
-        logging.DEBUG if verbosity > 0 else logging.WARNING if verbosity == 0 else logging.ERROR
-    )
-    logger.propagate = False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    set_log_verbosity(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     try:
         return int(args.handler(args))
     except PinstError as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import logging
 import netrc
 import os
 import random
@@ -24,13 +23,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pinst import __version__
 from pinst.errors import PinstError
+from pinst.report import pinst_logger
 
 if TYPE_CHECKING:
     import httpx
 
 T = TypeVar("T")
 
-logger = logging.getLogger("pinst")
+logger = pinst_logger()
 
 USER_AGENT = f"pinst/{__version__}"
 CONNECT_TIMEOUT = 10.0

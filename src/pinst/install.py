@@ -1,4 +1,4 @@
-"""The install pipeline: requirements -> target -> plan -> locate -> fetch -> unpack -> materialise.
+"""The install command: requirements -> target -> plan, then ``apply.py`` carries the plan out.
 
 Everything that can fail on bad input (parsing, the target, finding, downloading, validating)
 happens before the venv is touched. A venv pinst created in this run is removed again if the
@@ -7,34 +7,18 @@ run fails before anything was installed into it.
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from pinst.bytecode import Compilation, compile_entries
 from pinst.cache import Cache
-from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.installed import installed_distributions
-from pinst.link import Linker, LinkMode, choose_linker
-from pinst.manifest import Manifest
-from pinst.materialise import Materialiser
+from pinst.link import LinkMode
 from pinst.plan import make_plan
-from pinst.prepare import Prepared, Preparer, Sources
-from pinst.registry import record_install
 from pinst.report import Reporter, plural
-from pinst.requirements import Pin, RequirementSet, read_requirements
-from pinst.target import Venv, open_venv, venv_python
-from pinst.uninstall import uninstall
-
-REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
-DEFAULT_INDEX_URL = "https://pypi.org/simple"
-COMPILE_WORKERS = max(2, os.cpu_count() or 2)  # processes: compiling is CPU-bound
-LINK_WORKERS = 4  # overlapping link/mkdir latency; measured faster than 1 in paired runs
+from pinst.requirements import RequirementSet, read_requirements
+from pinst.target import Venv, open_venv
 
 
 @dataclass
@@ -57,14 +41,7 @@ class InstallOptions:
     per_filesystem_cache: bool = True
 
 
-@dataclass
-class InstallResult:
-    installed: list[Prepared] = field(default_factory=list)
-    unchanged: list[Pin] = field(default_factory=list)
-    link_mode: LinkMode | None = None
-
-
-def install(options: InstallOptions, reporter: Reporter) -> InstallResult:
+def install(options: InstallOptions, reporter: Reporter) -> None:
     parsed = read_requirements(
         options.requirement_files,
         options.requirement_args,
@@ -75,9 +52,7 @@ def install(options: InstallOptions, reporter: Reporter) -> InstallResult:
     cache.ensure()
     venv = open_venv(options.venv, options.python, cache.interpreters)
     try:
-        return _install_into(
-            venv, parsed.select(venv.interpreter.markers), options, cache, reporter
-        )
+        _install_into(venv, parsed.select(venv.interpreter.markers), options, cache, reporter)
     except BaseException:
         if venv.created:
             shutil.rmtree(venv.path, ignore_errors=True)
@@ -90,125 +65,12 @@ def _install_into(
     options: InstallOptions,
     cache: Cache,
     reporter: Reporter,
-) -> InstallResult:
-    interpreter = venv.interpreter
-    plan = make_plan(
-        requirements.pins, installed_distributions(interpreter.scheme), options.reinstall
-    )
-    result = InstallResult(unchanged=plan.unchanged)
+) -> None:
+    installed = installed_distributions(venv.interpreter.scheme)
+    plan = make_plan(requirements.pins, installed, options.reinstall)
     if not plan.changes:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
-        return result
-    entries = _entries_location(cache, venv, options, reporter)
-    sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
-    preparer = Preparer(interpreter, sources, cache, entries.cache, reporter)
-    prepared = preparer.prepare(plan.changes)
-    linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
-    if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:
-        reporter.warn(
-            f"copying files into {venv.path} instead of linking them: its filesystem has no "
-            f"pinst cache because {entries.why_not}. Copies cost full time and disk; give that "
-            "filesystem a cache with --entries-cache DIR (a writable directory on it)."
-        )
-    bytecode = (
-        _bytecode(prepared, venv, entries.cache, reporter) if options.compile_bytecode else {}
-    )
-    reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
-    _materialise_all(prepared, venv, linker, bytecode, reporter)
-    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
-    record_install(cache, venv.path, used, removed=(), link_mode=linker.mode.value)
-    result.installed = prepared
-    result.link_mode = linker.mode
-    return result
+        return
+    from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
 
-
-def _entries_location(
-    cache: Cache, venv: Venv, options: InstallOptions, reporter: Reporter
-) -> EntriesLocation:
-    location = locate_entries(
-        cache,
-        venv.path,
-        options.entries_cache,
-        options.per_filesystem_cache,
-        will_link=options.link_mode is not LinkMode.COPY,
-    )
-    if location.created:
-        reporter.info(
-            f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "
-            f"is on another filesystem than the cache at {cache.root}, and links cannot cross "
-            "filesystems."
-        )
-    return location
-
-
-def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[str]:
-    if options.no_index or requirements.no_index:
-        return []
-    primary = options.index_url or requirements.index_url or DEFAULT_INDEX_URL
-    extras = [*options.extra_index_urls, *requirements.extra_index_urls]
-    return list(dict.fromkeys([primary, *extras]))
-
-
-def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[str]:
-    return list(dict.fromkeys([*options.find_links, *requirements.find_links]))
-
-
-def requested_name(pin: Pin, manifest: Manifest) -> str:
-    """The project name as the user asked for it, which pip uses for the headers directory.
-
-    For a bare URL or path, pip takes the wheel filename's name with ``_`` turned into ``-``.
-    """
-    named = REQUESTED_NAME.match(pin.text)  # never matches a bare URL or path
-    if named:
-        return named[1]
-    return manifest.wheel_filename.split("-", 1)[0].replace("_", "-")
-
-
-def _bytecode(
-    prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
-) -> dict[Path, Compilation]:
-    started = time.perf_counter()
-    compiled = compile_entries(
-        [(item.entry, item.manifest) for item in prepared],
-        venv_python(venv.path),
-        venv.interpreter.cache_tag,
-        entries,
-        workers=COMPILE_WORKERS,
-    )
-    reporter.detail(f"Bytecode ready in {time.perf_counter() - started:.2f}s")
-    return compiled
-
-
-def _materialise_all(
-    prepared: list[Prepared],
-    venv: Venv,
-    linker: Linker,
-    bytecode: dict[Path, Compilation],
-    reporter: Reporter,
-) -> None:
-    materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
-    prefix = str(venv.interpreter.scheme.data)
-
-    # Old versions go first, one by one: removing them can remove a directory left empty, such as
-    # a namespace package's, that another package's install would be creating at that moment.
-    for item in prepared:
-        if item.change.replaces is not None:
-            uninstall(item.change.replaces, prefix)
-
-    def install_one(item: Prepared) -> None:
-        headers_name = requested_name(item.change.pin, item.manifest)
-        materialiser.install(
-            item.entry, item.manifest, item.direct_url, headers_name, bytecode.get(item.entry)
-        )
-
-    # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
-    # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.
-    with ThreadPoolExecutor(LINK_WORKERS) as pool:
-        list(pool.map(install_one, prepared))
-    for item in sorted(prepared, key=lambda item: item.change.pin.name):
-        old, version = item.change.replaces, item.manifest.version
-        if old is not None and old.version != version:
-            reporter.info(f"- {old.name}=={old.version}")
-        marker = "~" if old is not None and old.version == version else "+"
-        reporter.info(f"{marker} {item.change.pin.name}=={version}")
-    reporter.info(f"Installed {plural(len(prepared), 'package')} in {reporter.elapsed()}")
+    apply_plan(plan, venv, requirements, options, cache, reporter)

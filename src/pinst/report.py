@@ -8,7 +8,10 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import logging
 
 
 @dataclass
@@ -47,3 +50,33 @@ def format_duration(seconds: float) -> str:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# Messages from deep in the network code (retries, a netrc pinst cannot read) go through the
+# logging module. Importing it costs milliseconds a run with nothing to do should not pay, so
+# the command line only records the verbosity, and the network code sets logging up on import.
+_log_verbosity = 0
+
+
+def set_log_verbosity(verbosity: int) -> None:
+    global _log_verbosity
+    _log_verbosity = verbosity
+
+
+def pinst_logger() -> logging.Logger:
+    """The "pinst" logger, printing to stderr as the rest of pinst's messages do."""
+    import logging
+
+    class PrefixFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            prefix = "warning: " if record.levelno >= logging.WARNING else ""
+            return prefix + record.getMessage()
+
+    logger = logging.getLogger("pinst")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(PrefixFormatter())
+        logger.addHandler(handler)
+    levels = {-1: logging.ERROR, 0: logging.WARNING}
+    logger.setLevel(levels.get(max(-1, min(_log_verbosity, 1)), logging.DEBUG))
+    return logger

@@ -1,0 +1,157 @@
+"""Carry out a plan: prepare the wheels, choose how to link, and change the venv.
+
+Kept apart from the planning in ``install.py`` so that a run with nothing to do imports none
+of this (and none of the network, unpacking or linking code it needs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pinst.bytecode import Compilation, compile_entries
+from pinst.cache import Cache
+from pinst.entries_location import EntriesLocation, locate_entries
+from pinst.link import Linker, LinkMode, choose_linker
+from pinst.manifest import Manifest
+from pinst.materialise import Materialiser
+from pinst.plan import Plan
+from pinst.prepare import Prepared, Preparer, Sources
+from pinst.registry import record_install
+from pinst.report import Reporter, plural
+from pinst.requirements import Pin, RequirementSet
+from pinst.target import Venv, venv_python
+from pinst.uninstall import uninstall
+
+if TYPE_CHECKING:
+    from pinst.install import InstallOptions
+
+REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
+DEFAULT_INDEX_URL = "https://pypi.org/simple"
+COMPILE_WORKERS = max(2, os.cpu_count() or 2)  # processes: compiling is CPU-bound
+LINK_WORKERS = 4  # overlapping link/mkdir latency; measured faster than 1 in paired runs
+
+
+def apply_plan(
+    plan: Plan,
+    venv: Venv,
+    requirements: RequirementSet,
+    options: InstallOptions,
+    cache: Cache,
+    reporter: Reporter,
+) -> None:
+    interpreter = venv.interpreter
+    entries = _entries_location(cache, venv, options, reporter)
+    sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
+    preparer = Preparer(interpreter, sources, cache, entries.cache, reporter)
+    prepared = preparer.prepare(plan.changes)
+    linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
+    if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:
+        reporter.warn(
+            f"copying files into {venv.path} instead of linking them: its filesystem has no "
+            f"pinst cache because {entries.why_not}. Copies cost full time and disk; give that "
+            "filesystem a cache with --entries-cache DIR (a writable directory on it)."
+        )
+    bytecode = (
+        _bytecode(prepared, venv, entries.cache, reporter) if options.compile_bytecode else {}
+    )
+    reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
+    _materialise_all(prepared, venv, linker, bytecode, reporter)
+    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
+    record_install(cache, venv.path, used, removed=(), link_mode=linker.mode.value)
+
+
+def _entries_location(
+    cache: Cache, venv: Venv, options: InstallOptions, reporter: Reporter
+) -> EntriesLocation:
+    location = locate_entries(
+        cache,
+        venv.path,
+        options.entries_cache,
+        options.per_filesystem_cache,
+        will_link=options.link_mode is not LinkMode.COPY,
+    )
+    if location.created:
+        reporter.info(
+            f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "
+            f"is on another filesystem than the cache at {cache.root}, and links cannot cross "
+            "filesystems."
+        )
+    return location
+
+
+def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[str]:
+    if options.no_index or requirements.no_index:
+        return []
+    primary = options.index_url or requirements.index_url or DEFAULT_INDEX_URL
+    extras = [*options.extra_index_urls, *requirements.extra_index_urls]
+    return list(dict.fromkeys([primary, *extras]))
+
+
+def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[str]:
+    return list(dict.fromkeys([*options.find_links, *requirements.find_links]))
+
+
+def requested_name(pin: Pin, manifest: Manifest) -> str:
+    """The project name as the user asked for it, which pip uses for the headers directory.
+
+    For a bare URL or path, pip takes the wheel filename's name with ``_`` turned into ``-``.
+    """
+    named = REQUESTED_NAME.match(pin.text)  # never matches a bare URL or path
+    if named:
+        return named[1]
+    return manifest.wheel_filename.split("-", 1)[0].replace("_", "-")
+
+
+def _bytecode(
+    prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
+) -> dict[Path, Compilation]:
+    started = time.perf_counter()
+    compiled = compile_entries(
+        [(item.entry, item.manifest) for item in prepared],
+        venv_python(venv.path),
+        venv.interpreter.cache_tag,
+        entries,
+        workers=COMPILE_WORKERS,
+    )
+    reporter.detail(f"Bytecode ready in {time.perf_counter() - started:.2f}s")
+    return compiled
+
+
+def _materialise_all(
+    prepared: list[Prepared],
+    venv: Venv,
+    linker: Linker,
+    bytecode: dict[Path, Compilation],
+    reporter: Reporter,
+) -> None:
+    materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
+    prefix = str(venv.interpreter.scheme.data)
+
+    # Old versions go first, one by one: removing them can remove a directory left empty, such as
+    # a namespace package's, that another package's install would be creating at that moment.
+    for item in prepared:
+        if item.change.replaces is not None:
+            uninstall(item.change.replaces, prefix)
+
+    def install_one(item: Prepared) -> None:
+        headers_name = requested_name(item.change.pin, item.manifest)
+        materialiser.install(
+            item.entry, item.manifest, item.direct_url, headers_name, bytecode.get(item.entry)
+        )
+
+    # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
+    # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.
+    with ThreadPoolExecutor(LINK_WORKERS) as pool:
+        list(pool.map(install_one, prepared))
+    for item in sorted(prepared, key=lambda item: item.change.pin.name):
+        old, version = item.change.replaces, item.manifest.version
+        if old is not None and old.version != version:
+            reporter.info(f"- {old.name}=={old.version}")
+        marker = "~" if old is not None and old.version == version else "+"
+        reporter.info(f"{marker} {item.change.pin.name}=={version}")
+    reporter.info(f"Installed {plural(len(prepared), 'package')} in {reporter.elapsed()}")
