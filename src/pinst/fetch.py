@@ -244,5 +244,8 @@ def _local_path(url: str) -> Path | None:
 
 
 def _digest_file(path: Path, algorithms: Iterable[str]) -> dict[str, str]:
+    algorithms = list(algorithms)
+    if not algorithms:
+        return {}  # a cache hit named by its sha256 needs no reading at all
     digests, _ = hash_file(path, algorithms)
     return {name: digest.hex() for name, digest in digests.items()}

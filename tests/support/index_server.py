@@ -22,6 +22,7 @@ import collections
 import hashlib
 import html
 import json
+import shutil
 import socket
 import threading
 from dataclasses import dataclass
@@ -262,7 +263,16 @@ class _Handler(BaseHTTPRequestHandler):
         if "/" in filename or not path.is_file():
             self._respond(404, b"no such file", "text/plain")
             return
-        self._respond(200, path.read_bytes(), "application/octet-stream", {}, truncate)
+        if truncate:
+            self._respond(200, path.read_bytes(), "application/octet-stream", {}, truncate)
+            return
+        # Streamed, so that serving a huge wheel does not load it into the test process.
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(path.stat().st_size))
+        self.end_headers()
+        with open(path, "rb") as file:
+            shutil.copyfileobj(file, self.wfile, 1024 * 1024)
 
     def _respond(
         self,
