@@ -82,6 +82,7 @@ class _WheelExtractor:
         self.sha256 = sha256
         self.archive = archive
         self.destination = destination
+        self.made_directories: set[str] = set()  # mkdir is slow on some disks: once per folder
         try:
             self.name, self.version, _, _ = parse_wheel_filename(wheel.name)
         except ValueError as error:
@@ -195,7 +196,10 @@ class _WheelExtractor:
 
     def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash) -> int:
         target = self.destination / info.filename
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.path.dirname(target)
+        if folder not in self.made_directories:
+            os.makedirs(folder, exist_ok=True)
+            self.made_directories.add(folder)
         size = 0
         with self.archive.open(info) as source, open(target, "wb") as sink:
             while chunk := source.read(CHUNK):
