@@ -12,6 +12,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 TEST_DEPS = ["pytest", "hypothesis"]
+UV_VERSION = "0.13.9"
 # mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index.
 DEBIAN_TOOLS = {"mkfs.xfs": "xfsprogs", "mkfs.btrfs": "btrfs-progs", "nginx": "nginx"}
 
@@ -51,3 +52,21 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     session.install("mkdocs")
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark pinst against uv and pip; writes the table into docs/benchmarks.md.
+
+    Run as root: it installs nginx (the local index) and GNU time (peak memory) with apt-get if
+    missing, and the cross-fs scenario mounts a tmpfs. Takes about half an hour with the default
+    rounds. Arguments go to the harness: `nox -s bench -- --scenarios warm,noop --rounds 3`.
+    """
+    install_debian_tools(session)
+    if not os.access("/usr/bin/time", os.X_OK) and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", "time", external=True, env=env)
+    session.install(f"uv=={UV_VERSION}")  # a pinned release, so runs compare like with like
+    session.install(".")  # pinst's dependencies; the harness runs pinst from src/
+    session.run("python", "benchmarks/harness.py", *session.posargs)

@@ -1,151 +1,260 @@
-"""Benchmark pinst against uv (and pip where it applies) in one interleaved run.
+"""Benchmark pinst against uv and pip: interleaved rounds, medians and ratios, a table in the docs.
 
-Each round installs the benchmark set with every tool in turn (A B A B ...), into a fresh venv
-made untimed just before; the table reports medians and the median of per-round ratios, which
-holds up better than raw times on a noisy 2-core machine.
+Every tool installs benchmarks/requirements-bench.txt (109 pinned wheels, 448 MB installed)
+from one local PEP 503 index that nginx serves on 127.0.0.1. Each round runs every tool in turn
+(pinst, uv, pip, pinst, ...), each into a fresh venv made untimed just before, so the machine's
+noise falls on all of them alike; the report gives medians and the median of per-round ratios.
 
-Scenarios so far:
-  warm-hardlink   every wheel already in the tool's cache; venv beside the cache (ext4)
-  cross-fs        every wheel already in the cache; the cache on ext4, venvs on a tmpfs
-                  (root only: the harness mounts it). Also reports the disk each venv costs.
+Scenarios:
+  cold      every tool's cache emptied before each timed install (pip: --no-cache-dir)
+  warm      every cache filled before the rounds; venvs on the same disk (hard links)
+  compile   warm, with --compile-bytecode (pip compiles unless told --no-compile)
+  noop      the venv already has everything: the second install is timed
+  cross-fs  warm, venvs on a tmpfs the harness mounts (root only); also disk per venv
+  disk      per tool: the disk used by its cache and ten venvs, hard links counted once
 
-    python benchmarks/harness.py --scenario cross-fs --rounds 5
+Nothing is deleted until the run ends: on this ext4, deleting venvs slowed the next installs
+two to four times. Needs nginx and GNU time (apt-get install nginx time); `nox -s bench`
+installs them and runs the harness, as root. The wheels are downloaded once into
+~/.cache/pinst-bench/wheels, beside the harness's own up-to-date pip.
+
+    python benchmarks/harness.py --scenarios cold,warm,noop --rounds 3 --no-write
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-HERE = Path(__file__).parent
-WORKLOAD = HERE / "requirements-bench.txt"
-SRC = HERE.parent / "src"
+from local_index import LocalIndex, download_wheels, serve
+from machine import this_machine
+from measure import GNU_TIME, CommandFailed, filesystem_used_bytes, run_timed, tree_bytes
+from report import Install, Run, ScenarioResult, markdown, write_into
+from scenarios import ALL, DISK, TIMED, Scenario, can_mount, make_venv, remove, settle, venv_root
+from tools import WORKLOAD, Job, Tool, git_commit, make_tools, newest_pip
+
+DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+DISK_VENVS = 10
 
 
-def run(command: list[str], **kwargs: object) -> None:
-    subprocess.run(command, check=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
-def make_venv(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    run([sys.executable, "-m", "venv", "--without-pip", str(path)])
-    return path
+class Bench:
+    """The tools, the index and the work directory one run shares across its scenarios."""
+
+    def __init__(self, tools: list[Tool], index: LocalIndex, work: Path, log: Path) -> None:
+        self.tools = tools
+        self.index = index
+        self.work = work
+        self.log = log
+
+    def install(self, tool: Tool, job: Job) -> Install:
+        requests = self.index.requests()
+        sample = run_timed(tool.command(job), tool.environment(), self.log)
+        return Install(sample.seconds, sample.peak_rss_kib, self.index.requests() - requests)
+
+    def job(self, scenario: Scenario, tool: Tool, root: Path, label: str) -> Job:
+        """The venv `label` of this tool under `root`, and the tool's cache for the scenario.
+
+        Nothing is deleted until the run ends (on this ext4, deleting a venv slowed the next
+        installs two to four times), so `cold` gets a new, empty cache for every install.
+        """
+        cache = f"{tool.name}-{label}" if scenario.cold else tool.name
+        return Job(
+            venv=root / f"{tool.name}-{label}",
+            cache=self.work / f"{scenario.name}-caches" / cache,
+            index_url=self.index.url,
+            compile=scenario.compile,
+            use_cache=not scenario.cold,
+        )
+
+    def timed_round(self, scenario: Scenario, tool: Tool, root: Path, number: int) -> Install:
+        """Untimed: a fresh venv (for noop, with a first install); then the timed install."""
+        job = self.job(scenario, tool, root, str(number))
+        make_venv(job.venv)
+        if scenario.noop:
+            self.install(tool, job)
+        settle()
+        before = filesystem_used_bytes(root) if scenario.tmpfs else 0
+        install = self.install(tool, job)
+        if scenario.tmpfs:
+            venv_bytes = filesystem_used_bytes(root) - before
+            install = Install(install.seconds, install.peak_rss_kib, install.requests, venv_bytes)
+        return install
+
+    def warm_up(self) -> None:
+        """One untimed install per tool, from an empty cache, before the first scenario.
+
+        It compiles each tool's own modules and reads the wheels into the page cache, so the
+        first timed round pays neither.
+        """
+        scenario = Scenario("warm-up", "warm-up", cold=True)
+        for tool in self.tools:
+            job = self.job(scenario, tool, self.work, "warm-up")
+            self.install(tool, Job(make_venv(job.venv), job.cache, job.index_url))
+
+    def scenario(self, scenario: Scenario, rounds: int) -> ScenarioResult:
+        result = ScenarioResult(scenario, {})
+        if scenario.tmpfs and (why := can_mount()):
+            result.notes.append(f"skipped: {why}")
+            say(f"{scenario.name}: skipped: {why}")
+            return result
+        tools = []
+        for tool in self.tools:
+            why = tool.can_compile() if scenario.compile else None
+            if why:
+                result.notes.append(f"{tool.name} skipped: {why}")
+                say(f"{scenario.name}: {tool.name} skipped: {why}")
+            else:
+                tools.append(tool)
+                result.installs[tool.name] = []
+        with venv_root(scenario, self.work) as root:
+            if not scenario.cold:
+                for tool in tools:  # fill each cache, untimed
+                    job = self.job(scenario, tool, root, "fill")
+                    make_venv(job.venv)
+                    self.install(tool, job)
+            for number in range(rounds):
+                for tool in tools:
+                    install = self.timed_round(scenario, tool, root, number)
+                    result.installs[tool.name].append(install)
+                    say(
+                        f"{scenario.name} round {number + 1}/{rounds} {tool.name}: "
+                        f"{install.seconds:.2f} s, {install.peak_rss_kib // 1024} MiB, "
+                        f"{install.requests} requests"
+                    )
+        return result
+
+    def disk(self) -> dict[str, int]:
+        """Per tool, from an empty cache: install into ten venvs, then count cache + venvs."""
+        used = {}
+        scenario = Scenario(DISK, DISK)
+        for tool in self.tools:
+            jobs = [self.job(scenario, tool, self.work / DISK, str(n)) for n in range(DISK_VENVS)]
+            for job in jobs:
+                self.install(tool, Job(make_venv(job.venv), job.cache, job.index_url))
+            cache = jobs[0].cache
+            venvs = [job.venv for job in jobs]
+            used[tool.name] = tree_bytes([cache, *venvs] if cache.exists() else venvs)
+            say(f"disk {tool.name}: {used[tool.name] / 2**20:,.0f} MiB")
+        return used
 
 
-def pinst_install(venv: Path, cache: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pinst",
-            "install",
-            "-q",
-            "-r",
-            str(WORKLOAD),
-            "--venv",
-            str(venv),
-            "--cache-dir",
-            str(cache),
-        ],
-        env=env,
-    )
-
-
-def uv_install(venv: Path, cache: Path) -> None:
-    run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "-q",
-            "-r",
-            str(WORKLOAD),
-            "--python",
-            str(venv / "bin/python"),
-            "--cache-dir",
-            str(cache),
-            "--link-mode",
-            "hardlink",
-        ]
-    )
-
-
-TOOLS: dict[str, Callable[[Path, Path], None]] = {"pinst": pinst_install, "uv": uv_install}
-
-
-def used_bytes(path: Path) -> int:
-    os.sync()
-    status = os.statvfs(path)
-    return (status.f_blocks - status.f_bfree) * status.f_frsize
-
-
-def measure(
-    venv_root: Path, caches: dict[str, Path], rounds: int
-) -> dict[str, list[tuple[float, int]]]:
-    results: dict[str, list[tuple[float, int]]] = {tool: [] for tool in TOOLS}
-    for round_number in range(rounds):
-        for tool, install in TOOLS.items():
-            venv = make_venv(venv_root / f"{tool}-{round_number}")
-            before = used_bytes(venv_root)
-            started = time.perf_counter()
-            install(venv, caches[tool])
-            elapsed = time.perf_counter() - started
-            results[tool].append((elapsed, used_bytes(venv_root) - before))
-            print(f"round {round_number} {tool}: {elapsed:.2f}s", file=sys.stderr)
-    return results
-
-
-def report(scenario: str, results: dict[str, list[tuple[float, int]]]) -> str:
-    times = {tool: [t for t, _ in rows] for tool, rows in results.items()}
-    disks = {tool: [d for _, d in rows] for tool, rows in results.items()}
-    ratios = [p / u for p, u in zip(times["pinst"], times["uv"], strict=True)]
-    disk_ratio = statistics.median(disks["pinst"]) / max(statistics.median(disks["uv"]), 1)
-    lines = [
-        f"| {scenario} | {statistics.median(times['pinst']):.2f} s | "
-        f"{statistics.median(times['uv']):.2f} s | {statistics.median(ratios):.2f} | "
-        f"{statistics.median(disks['pinst']) / 2**20:.0f} MiB | "
-        f"{statistics.median(disks['uv']) / 2**20:.0f} MiB | {disk_ratio:.3f} |"
-    ]
-    return "\n".join(lines)
-
-
-def main() -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--scenario", choices=["warm-hardlink", "cross-fs"], default="warm-hardlink"
+        "--scenarios",
+        default=",".join(ALL),
+        help=f"comma-separated, from {','.join(ALL)} (default: all)",
     )
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="pinst-bench-", dir="/var/tmp"))
-    caches = {tool: work / f"{tool}-cache" for tool in TOOLS}
-    venv_root = work / "venvs"
-    venv_root.mkdir()
-    try:
-        if args.scenario == "cross-fs":
-            run(["mount", "-t", "tmpfs", "-o", "size=6g", "pinst-bench", str(venv_root)])
-        for tool, install in TOOLS.items():  # fill each cache (untimed)
-            install(make_venv(venv_root / f"{tool}-warmup"), caches[tool])
-        results = measure(venv_root, caches, args.rounds)
-        print(
-            "| scenario | pinst | uv | pinst/uv time | pinst disk/venv | uv disk/venv | disk ratio |"
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per scenario (default: 5)")
+    parser.add_argument(
+        "--tools", default="pinst,uv,pip", help="comma-separated, in round order (default: all)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone"
+    )
+    parser.add_argument(
+        "--work-root",
+        type=Path,
+        default=Path("/var/tmp"),
+        help="where the caches and venvs go; its disk is the one measured (default: /var/tmp)",
+    )
+    args = parser.parse_args(argv)
+    args.scenarios = args.scenarios.split(",")
+    args.tools = args.tools.split(",")
+    unknown = [name for name in args.scenarios if name not in ALL]
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(unknown)} (choose from {', '.join(ALL)})")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    return args
+
+
+def cache_home() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "pinst-bench"
+
+
+def command_line(args: argparse.Namespace) -> str:
+    return (
+        f"python benchmarks/harness.py --scenarios {','.join(args.scenarios)} "
+        f"--rounds {args.rounds} --tools {','.join(args.tools)}"
+    )
+
+
+def general_notes(tools: list[str], scenarios: list[str]) -> list[str]:
+    notes = []
+    if "compile" in scenarios:
+        notes.append(
+            "compile: each cache was filled by a compiling install; pinst keeps the `.pyc` "
+            "files in its cache and links them, uv and pip compile in every venv."
         )
-        print("| --- | --- | --- | --- | --- | --- | --- |")
-        print(report(args.scenario, results))
+    if "pinst" in tools:
+        notes.append("pinst links with its default `--link-mode auto` (hard links here).")
+    if "uv" in tools:
+        notes.append("uv runs with `--link-mode hardlink`; across filesystems it copies.")
+    if "pip" in tools:
+        notes.append(
+            "pip has no link modes: it always copies. It gets `--no-compile` but in compile, "
+            "and `--trusted-host 127.0.0.1`, without which it caches nothing from an http:// "
+            "index."
+        )
+    return notes
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if nginx is None:
+        raise SystemExit("nginx not found: apt-get install nginx (nox -s bench does, as root)")
+    if not os.access(GNU_TIME, os.X_OK):
+        raise SystemExit(f"{GNU_TIME} not found: apt-get install time (nox -s bench does, as root)")
+    home = cache_home()
+    home.mkdir(parents=True, exist_ok=True)
+    pip = newest_pip(home)
+    wheels = download_wheels(pip, WORKLOAD, home / "wheels")
+    tools = make_tools(args.tools, pip)
+    log = home / "last-run.log"
+    log.write_text("")
+    work = Path(tempfile.mkdtemp(prefix="pinst-bench-", dir=args.work_root))
+    try:
+        machine = this_machine(work, nginx)
+        with serve(wheels, nginx) as index:
+            say(f"serving {len(wheels)} wheels at {index.url}; tool output in {log}")
+            bench = Bench(tools, index, work, log)
+            bench.warm_up()
+            timed = [bench.scenario(TIMED[n], args.rounds) for n in args.scenarios if n in TIMED]
+            disk = bench.disk() if DISK in args.scenarios else {}
+    except CommandFailed as error:
+        raise SystemExit(f"{error}\n(the whole output is in {log})") from None
     finally:
-        if args.scenario == "cross-fs":
-            subprocess.run(["umount", "-l", str(venv_root)], check=False)
-        shutil.rmtree(work, ignore_errors=True)
+        remove(work)
+    run = Run(
+        date=datetime.date.today().isoformat(),
+        commit=git_commit(),
+        machine=machine,
+        versions={tool.name: tool.version() for tool in tools},
+        rounds=args.rounds,
+        command=command_line(args),
+        timed=timed,
+        disk=disk,
+        notes=general_notes(args.tools, args.scenarios),
+    )
+    block = markdown(run)
+    print(block)
+    if not args.no_write:
+        write_into(DOCS_PAGE, block)
+        say(f"wrote the figures into {DOCS_PAGE}")
 
 
 if __name__ == "__main__":

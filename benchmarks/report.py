@@ -1,0 +1,170 @@
+"""The results of a run, as markdown tables, and their place in docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import statistics
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from machine import Machine
+from scenarios import Scenario
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+MISSING = "—"
+WIDTH = 99  # the page's prose is wrapped at 100 columns
+
+
+@dataclass(frozen=True)
+class Install:
+    """One timed install."""
+
+    seconds: float
+    peak_rss_kib: int
+    requests: int  # served by the local index during the install
+    venv_bytes: int | None = None  # what the venv's filesystem lost (tmpfs only)
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    installs: dict[str, list[Install]]  # per tool, one per round
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Run:
+    date: str
+    commit: str
+    machine: Machine
+    versions: dict[str, str]  # tool -> version, pinst's being the commit
+    rounds: int
+    command: str
+    timed: list[ScenarioResult]
+    disk: dict[str, int]  # tool -> bytes used by its cache and ten venvs
+    notes: list[str]
+
+    @property
+    def tools(self) -> list[str]:
+        return list(self.versions)
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def mebibytes(value: float) -> str:
+    return f"{value / 2**20:,.0f} MiB"
+
+
+def median_of(installs: list[Install], value: Callable[[Install], float | None]) -> float | None:
+    values = [v for v in map(value, installs) if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(result: ScenarioResult, tool: str, other: str) -> str:
+    """The median of the per-round ratios tool/other, in bold."""
+    mine, theirs = result.installs.get(tool, []), result.installs.get(other, [])
+    if not mine or len(mine) != len(theirs):
+        return MISSING
+    ratios = [a.seconds / b.seconds for a, b in zip(mine, theirs, strict=True)]
+    return f"**{statistics.median(ratios):.2f}**"
+
+
+def row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    rule = ["---"] + ["---:"] * (len(header) - 1)
+    return [row(header), row(rule), *map(row, rows), ""]
+
+
+def per_tool_table(
+    run: Run, first: str, value: Callable[[Install], float | None], show: Callable[[float], str]
+) -> list[str]:
+    rows = []
+    for result in run.timed:
+        medians = [median_of(result.installs.get(tool, []), value) for tool in run.tools]
+        if any(m is not None for m in medians):
+            cells = [MISSING if m is None else show(m) for m in medians]
+            rows.append([result.scenario.title, *cells])
+    return table([first, *run.tools], rows) if rows else []
+
+
+def time_table(run: Run) -> list[str]:
+    others = [tool for tool in ("uv", "pip") if tool in run.tools and "pinst" in run.tools]
+    rows = []
+    for result in run.timed:
+        medians = [
+            median_of(result.installs.get(tool, []), lambda i: i.seconds) for tool in run.tools
+        ]
+        cells = [MISSING if m is None else seconds(m) for m in medians]
+        rows.append([result.scenario.title, *cells, *(ratio(result, "pinst", o) for o in others)])
+    return table(["scenario", *run.tools, *(f"pinst/{o}" for o in others)], rows)
+
+
+def disk_table(run: Run) -> list[str]:
+    rows = []
+    for result in run.timed:
+        if result.scenario.tmpfs:
+            medians = [
+                median_of(result.installs.get(t, []), lambda i: i.venv_bytes) for t in run.tools
+            ]
+            cells = [MISSING if m is None else mebibytes(m) for m in medians]
+            rows.append(["each new venv on the tmpfs (cross-fs)", *cells])
+    if run.disk:
+        cells = [mebibytes(run.disk[t]) if t in run.disk else MISSING for t in run.tools]
+        rows.append(["the cache and ten venvs beside it (disk)", *cells])
+    return table(["disk used", *run.tools], rows) if rows else []
+
+
+def intro(run: Run) -> list[str]:
+    others = ", ".join(f"{tool} {run.versions[tool]}" for tool in run.tools if tool != "pinst")
+    rounds = f"{run.rounds} round{'s' if run.rounds > 1 else ''}"
+    text = (
+        f"Measured on {run.date} at pinst commit `{run.commit}`, on {run.machine.describe()}"
+        + (f"; against {others}. " if others else ". ")
+        + f"Each scenario is one interleaved run of {rounds} ({', '.join(run.tools)}, in "
+        "turn), each install into a fresh venv made untimed just before, every tool installing "
+        "from the same local nginx index. Times and peak memory are medians; a ratio is the "
+        "median of the per-round ratios (below 1: pinst is faster)."
+    )
+    return [
+        textwrap.fill(text, WIDTH, break_on_hyphens=False),
+        "",
+        f"    {run.command}",
+        "",
+    ]
+
+
+def markdown(run: Run) -> str:
+    lines = intro(run) + time_table(run)
+    memory = per_tool_table(run, "peak memory", lambda i: i.peak_rss_kib * 1024, mebibytes)
+    if memory:
+        lines += ["Peak memory: the resident set of the largest process of each install.", ""]
+        lines += memory
+    lines += disk_table(run)
+    requests = per_tool_table(run, "requests to the index", lambda i: i.requests, "{:.0f}".format)
+    if requests:
+        lines += ["Requests each install made to the local index:", "", *requests]
+    notes = run.notes + [f"{r.scenario.name}: {note}" for r in run.timed for note in r.notes]
+    lines += [
+        textwrap.fill(
+            note, WIDTH, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False
+        )
+        for note in notes
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_into(page: Path, block: str) -> None:
+    """Replace what is between the page's bench markers with `block`."""
+    text = page.read_text()
+    before, start, rest = text.partition(START)
+    _, end, after = rest.partition(END)
+    if not start or not end:
+        raise SystemExit(f"{page} lacks the markers {START} and {END}")
+    page.write_text(f"{before}{START}\n{block}{END}{after}")
