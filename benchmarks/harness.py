@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     pip = newest_pip(home)
     wheels = download_wheels(pip, WORKLOAD, home / "wheels")
     tools = make_tools(args.tools, pip)
+    versions = {tool.name: tool.version() for tool in tools}  # pinst's: the commit measured
     log = home / "last-run.log"
     log.write_text("")
     work = Path(tempfile.mkdtemp(prefix="pinst-bench-", dir=args.work_root))
@@ -241,9 +242,9 @@ def main(argv: list[str] | None = None) -> None:
         remove(work)
     run = Run(
         date=datetime.date.today().isoformat(),
-        commit=git_commit(),
+        commit=versions.get("pinst") or git_commit(),
         machine=machine,
-        versions={tool.name: tool.version() for tool in tools},
+        versions=versions,
         rounds=args.rounds,
         command=command_line(args),
         timed=timed,

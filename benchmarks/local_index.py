@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -38,7 +39,7 @@ def download_wheels(pip: Path, workload: Path, wheels: Path) -> list[Path]:
     digest = hashlib.sha256(workload.read_bytes()).hexdigest()
     stamp = wheels / STAMP
     if not (stamp.exists() and stamp.read_text() == digest):
-        print(f"downloading the workload's wheels into {wheels}", flush=True)
+        print(f"downloading the workload's wheels into {wheels}", file=sys.stderr, flush=True)
         wheels.mkdir(parents=True, exist_ok=True)
         run_quiet(
             [

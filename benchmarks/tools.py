@@ -145,7 +145,9 @@ def newest_pip(home: Path) -> Path:
     try:
         run_quiet([*upgrade, "--disable-pip-version-check", "-U", "pip"], clean_environment())
     except CommandFailed as error:
-        print(f"note: could not upgrade the harness's pip, using it as it is: {error}")
+        print(
+            f"note: could not upgrade the harness's pip, using it as is: {error}", file=sys.stderr
+        )
     return pip
 
 
