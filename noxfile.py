@@ -60,7 +60,7 @@ def bench(session: nox.Session) -> None:
 
     Run as root: it installs nginx (the local index) and GNU time (peak memory) with apt-get if
     missing, and the cross-fs scenario mounts a tmpfs. Takes about 11 minutes with the default 5
-    rounds on 2 cores, and about 20 GB of disk until it ends. Arguments go to the harness:
+    rounds on 2 cores, and about 30 GB of disk until it ends. Arguments go to the harness:
     `nox -s bench -- --scenarios warm,noop --rounds 3`.
     """
     install_debian_tools(session)

@@ -147,6 +147,18 @@ class Bench:
         return used
 
 
+def check_free_space(work_root: Path, rounds: int) -> None:
+    """Warn when the work disk may fill up: nothing is deleted until the run ends, and all
+    scenarios with all three tools keep about 14 GB plus 3.5 GB a round (mostly pip's copies)."""
+    needed = (14 + 3.5 * rounds) * 2**30
+    free = shutil.disk_usage(work_root).free
+    if free < needed:
+        say(
+            f"warning: a full run keeps up to {needed / 2**30:.0f} GB in {work_root}, "
+            f"which has {free / 2**30:.0f} GB free (fewer rounds or --work-root elsewhere)"
+        )
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -219,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("nginx not found: apt-get install nginx (nox -s bench does, as root)")
     if not os.access(GNU_TIME, os.X_OK):
         raise SystemExit(f"{GNU_TIME} not found: apt-get install time (nox -s bench does, as root)")
+    check_free_space(args.work_root, args.rounds)
     home = cache_home()
     home.mkdir(parents=True, exist_ok=True)
     pip = newest_pip(home)
