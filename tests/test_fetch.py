@@ -13,8 +13,9 @@ import pytest
 from pinst.cache import Cache
 from pinst.errors import PinstError
 from pinst.fetch import DownloadRequest, download
-from pinst.http import RetryPolicy, redact, strip_credentials, warn_if_insecure
+from pinst.http import RetryPolicy, warn_if_insecure
 from pinst.index import DistributionFile
+from pinst.urls import redact, strip_credentials
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url, file_path
 from tests.support.wheels import build_wheel, sha256_of
 

@@ -34,8 +34,9 @@ from pinst.filesystems import device_of, filesystem_of
 class EntriesLocation:
     cache: Cache
     created: bool  # a new per-filesystem cache was made in this run
-    same_filesystem: bool  # entries and venv share a filesystem, so linking can work
-    why_not: str | None = None  # why entries are not on the venv's filesystem
+    # Why the venv's filesystem has no entries cache, so that linking will fail and auto copies;
+    # None when it has one, or when copies were asked for (copy mode needs none).
+    why_not: str | None = None
 
 
 def locate_entries(
@@ -46,31 +47,31 @@ def locate_entries(
         cache = _ensure(Cache(explicit.absolute()))
         _record_root(main, cache.root)  # so that `pinst cache` commands see it too
         if device_of(cache.root) == device_of(venv):
-            return EntriesLocation(cache, False, True)
+            return EntriesLocation(cache, False)
         why = f"--entries-cache {cache.root} is on another filesystem than the venv"
-        return EntriesLocation(cache, False, False, why)
+        return EntriesLocation(cache, False, why)
     venv_device = device_of(venv)
     if device_of(main.root) == venv_device:
-        return EntriesLocation(main, False, True)
+        return EntriesLocation(main, False)
     if not will_link:
         # Copies can come from any filesystem: no reason to leave a cache on the venv's.
-        return EntriesLocation(main, False, False)
+        return EntriesLocation(main, False)
     if not per_filesystem:
         why = "per-filesystem caches are turned off (--no-per-filesystem-cache)"
-        return EntriesLocation(main, False, False, why)
+        return EntriesLocation(main, False, why)
     for root in recorded_entry_roots(main):
         if root.is_dir() and device_of(root) == venv_device:
-            return EntriesLocation(Cache(root), False, True)
+            return EntriesLocation(Cache(root), False)
     parent = highest_writable_directory(venv)
     if parent is None:
         filesystem = filesystem_of(venv).describe()
         why = f"no directory above {venv} on its filesystem ({filesystem}) is writable"
-        return EntriesLocation(main, False, False, why)
+        return EntriesLocation(main, False, why)
     cache = Cache(parent / ENTRIES_CACHE_NAME)
     created = not cache.root.exists()  # another main cache may have made it already
     _ensure(cache)
     _record_root(main, cache.root)
-    return EntriesLocation(cache, created, True)
+    return EntriesLocation(cache, created)
 
 
 def highest_writable_directory(venv: Path) -> Path | None:

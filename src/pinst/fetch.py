@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 from pinst.cache import Cache, publish_directory
 from pinst.errors import PinstError
 from pinst.hashing import hash_file
-from pinst.http import redact
+from pinst.urls import redact
 
 if TYPE_CHECKING:
     import httpx

@@ -1,8 +1,7 @@
 """HTTP for pinst: one pooled client, retries for transient failures, credentials kept out of text.
 
-httpx is imported inside the functions that use it, never at module level: the URL helpers here
-(``redact``, ``strip_credentials``) are needed by runs that never touch the network, and a warm
-install must not pay for importing httpx.
+httpx is imported inside the functions that use it, never at module level: a warm install must
+not pay for importing it. The URL helpers every stage needs are in ``urls.py``.
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pinst import __version__
 from pinst.errors import PinstError
 from pinst.report import pinst_logger
+from pinst.urls import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -297,26 +297,6 @@ def raise_for_status(response: httpx.Response, url: str) -> None:
     else:
         advice = "Check the URL, or try again later."
     raise PinstError(f"Could not download {redact(url)}: {what}. {advice}")
-
-
-def redact(url: str) -> str:
-    """``url`` fit to print: a password becomes ``****``, as does a user name standing alone
-    (such a name is usually a token)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user, has_password, _ = userinfo.partition(":")
-    hidden = f"{user}:****" if has_password else "****"
-    return urlunsplit(parts._replace(netloc=f"{hidden}@{host}"))
-
-
-def strip_credentials(url: str) -> str:
-    """``url`` without any ``user:password@`` (for cache keys and records)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _scrub(text: str, url: str) -> str:

@@ -27,7 +27,7 @@ from urllib.request import url2pathname
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename
 
 from pinst.errors import PinstError
-from pinst.http import redact, strip_credentials
+from pinst.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
     import httpx

@@ -36,12 +36,6 @@ class InstalledDistribution:
         url = data.get("url") if isinstance(data, dict) else None
         return url if isinstance(url, str) else None
 
-    def installer(self) -> str:
-        try:
-            return (self.dist_info / "INSTALLER").read_text().strip()
-        except OSError:
-            return ""
-
 
 def installed_distributions(scheme: Scheme) -> dict[NormalizedName, InstalledDistribution]:
     found: dict[NormalizedName, InstalledDistribution] = {}

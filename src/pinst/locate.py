@@ -16,8 +16,8 @@ from packaging.version import InvalidVersion, Version
 
 from pinst.compatibility import rank_wheel
 from pinst.errors import PinstError
-from pinst.http import redact
 from pinst.index import DistributionFile, split_hash_fragment
+from pinst.urls import redact
 
 if TYPE_CHECKING:
     from pinst.requirements import Pin

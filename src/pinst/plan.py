@@ -11,6 +11,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinst.installed import InstalledDistribution
 from pinst.requirements import Pin
+from pinst.urls import strip_credentials
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,3 @@ def wheel_version_from_url(url: str) -> str | None:
         return str(parse_wheel_filename(filename)[1])
     except InvalidWheelFilename:
         return None
-
-
-def strip_credentials(url: str) -> str:
-    """The URL as PEP 610 records it: no user or password, no fragment."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=netloc, fragment="").geturl()

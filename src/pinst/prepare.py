@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
 from pinst.manifest import Manifest
-from pinst.plan import Change, strip_credentials
+from pinst.plan import Change
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin
 from pinst.target import Interpreter
 from pinst.unpack import entry_for, unpack
+from pinst.urls import strip_credentials
 
 if TYPE_CHECKING:
     from pinst.http import SharedClient
