@@ -23,8 +23,9 @@ pytestmark = pytest.mark.network
 
 DATA = Path(__file__).parent / "data"
 PYPI = "https://pypi.org/simple"
-# What `python -m venv` makes itself: not part of any installed project.
-VENV_OWN = {"pyvenv.cfg", "lib64"}
+# What `python -m venv` makes itself, and pinst's own state (.pinst: the venv's stamp and lock):
+# not part of any installed project.
+VENV_OWN = {"pyvenv.cfg", "lib64", ".pinst"}
 
 
 def pip_install(venv: Path, requirements: Path) -> None:

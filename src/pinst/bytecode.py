@@ -20,7 +20,7 @@ from pathlib import Path
 from pinst.cache import Cache, publish_directory
 from pinst.errors import PinstError
 from pinst.hashing import hash_file, record_digest
-from pinst.manifest import FILES_DIR, FileRecord, Manifest
+from pinst.manifest import FILES_DIR, FileRow, Manifest
 
 WORKER_SCRIPT = Path(__file__).with_name("_compile_worker.py")
 BYTECODE_MANIFEST = "bytecode.json"
@@ -31,7 +31,7 @@ class Compilation:
     """One entry's bytecode for one interpreter: where it is and what RECORD says of it."""
 
     root: Path  # the bytecode directory; its files mirror the entry's files/ tree
-    files: tuple[FileRecord, ...]
+    rows: tuple[FileRow, ...]  # as a manifest's rows
 
 
 def bytecode_dir(entry: Path, cache_tag: str) -> Path:
@@ -44,7 +44,7 @@ def read_compilation(entry: Path, cache_tag: str) -> Compilation | None:
         rows = json.loads((root / BYTECODE_MANIFEST).read_text())
     except (OSError, ValueError):
         return None
-    return Compilation(root, tuple(FileRecord(p, h, s, False) for p, h, s in rows))
+    return Compilation(root, tuple((p, h, s, False) for p, h, s in rows))
 
 
 def compile_entries(
@@ -72,8 +72,7 @@ def _sources(manifest: Manifest, cache_tag: str) -> list[tuple[str, str]]:
     """(source, bytecode) paths, inside the entry, of every module installed to site-packages."""
     importable = (f"{manifest.data_dir}/purelib/", f"{manifest.data_dir}/platlib/")
     pairs = []
-    for record in manifest.files:
-        path = record.path
+    for path, *_ in manifest.rows:
         if not path.endswith(".py"):
             continue
         if path.startswith(manifest.data_dir + "/") and not path.startswith(importable):

@@ -179,6 +179,7 @@ def _run_install(args: argparse.Namespace) -> int:
         compile_bytecode=args.compile_bytecode,
         entries_cache=Path(args.entries_cache) if args.entries_cache else None,
         per_filesystem_cache=args.per_filesystem_cache,
+        command_line=args.command_line,
     )
     install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0
@@ -258,8 +259,10 @@ def parser_error(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
+    args.command_line = arguments
     set_log_verbosity(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     try:
         return int(args.handler(args))

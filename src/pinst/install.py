@@ -7,6 +7,7 @@ run fails before anything was installed into it.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from pinst.installed import installed_distributions
 from pinst.link import LinkMode
 from pinst.plan import make_plan
 from pinst.report import Reporter, plural
-from pinst.requirements import RequirementSet, read_requirements
-from pinst.target import Venv, open_venv
+from pinst.requirements import ParsedRequirements, RequirementSet, read_requirements
+from pinst.stamp import write_stamp
+from pinst.target import Venv, open_venv, venv_python
 
 
 @dataclass
@@ -39,6 +41,7 @@ class InstallOptions:
     compile_bytecode: bool = False
     entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
     per_filesystem_cache: bool = True
+    command_line: Sequence[str] | None = None  # the arguments, for the stamp (see stamp.py)
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:
@@ -51,12 +54,14 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
     cache = Cache(options.cache_dir)
     cache.ensure()
     venv = open_venv(options.venv, options.python, cache.interpreters)
+    requirements = parsed.select(venv.interpreter.markers)
     try:
-        _install_into(venv, parsed.select(venv.interpreter.markers), options, cache, reporter)
+        _install_into(venv, requirements, options, cache, reporter)
     except BaseException:
         if venv.created:
             shutil.rmtree(venv.path, ignore_errors=True)
         raise
+    _stamp(venv, parsed, requirements, options, reporter)
 
 
 def _install_into(
@@ -74,3 +79,35 @@ def _install_into(
     from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
 
     apply_plan(plan, venv, requirements, options, cache, reporter)
+
+
+def _stamp(
+    venv: Venv,
+    parsed: ParsedRequirements,
+    requirements: RequirementSet,
+    options: InstallOptions,
+    reporter: Reporter,
+) -> None:
+    """Let the same command, run again on an unchanged venv, say "Audited" at once.
+
+    Not for --reinstall (it always acts), -v (it shows details a stamp has not got), or URL and
+    path pins (a rebuilt wheel file can keep its name).
+    """
+    if options.command_line is None or options.reinstall or reporter.verbosity > 0:
+        return
+    if any(pin.url is not None for pin in requirements.pins):
+        return
+    scheme = venv.interpreter.scheme
+    depends_on: list[tuple[str, os.stat_result | None]] = [
+        (str(path), status) for path, status in parsed.sources
+    ]
+    depends_on += [(str(path), None) for path in {scheme.purelib, scheme.platlib}]
+    depends_on += [(str(venv.path / "pyvenv.cfg"), None), (str(venv_python(venv.path)), None)]
+    write_stamp(
+        str(venv.path),
+        options.command_line,
+        parsed.variables,
+        len(requirements.pins),
+        reporter.verbosity,
+        depends_on,
+    )

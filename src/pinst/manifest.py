@@ -2,19 +2,26 @@
 
 It is written once, when a wheel is unpacked and validated, and read on every install of that
 wheel, so it holds the facts that would otherwise need the zip or a walk of the entry: each file
-with its RECORD hash, size and executable bit, the dist-info name, the wheel's purelib flag and
-its entry points.
+with its RECORD hash, size and executable bit, the directories those files need (parents first),
+the dist-info name, the wheel's purelib flag and its entry points.
+
+A warm install reads every manifest of a large set (tens of thousands of files), so the files stay
+plain tuples (``rows``) on that path; ``files`` gives them as records for everything else.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 MANIFEST_NAME = "manifest.json"
 FILES_DIR = "files"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2 added "directories"; format 1 manifests are still read
+READABLE_FORMATS = (1, 2)
+
+FileRow = tuple[str, str, int, bool]  # path, RECORD hash, size, executable
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,19 @@ class Manifest:
     sha256: str
     dist_info: str  # "<name>-<version>.dist-info" as found in the wheel
     root_is_purelib: bool
-    files: tuple[FileRecord, ...]
+    rows: tuple[FileRow, ...]  # sorted by path
     entry_points: tuple[EntryPoint, ...]
+    # The directories, relative to the install root, that the files outside .data need:
+    # parents before children, so creating them in order needs one mkdir each.
+    directories: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.directories and self.rows:
+            object.__setattr__(self, "directories", root_directories(self.rows, self.data_dir))
+
+    @cached_property
+    def files(self) -> tuple[FileRecord, ...]:
+        return tuple(FileRecord(*row) for row in self.rows)
 
     @property
     def data_dir(self) -> str:
@@ -58,7 +76,8 @@ class Manifest:
                 "sha256": self.sha256,
                 "dist_info": self.dist_info,
                 "root_is_purelib": self.root_is_purelib,
-                "files": [[f.path, f.hash, f.size, f.executable] for f in self.files],
+                "files": self.rows,
+                "directories": self.directories,
                 "entry_points": [
                     [e.name, e.module, e.attribute, e.section] for e in self.entry_points
                 ],
@@ -69,7 +88,7 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
-        if data.get("format") != MANIFEST_FORMAT:
+        if data.get("format") not in READABLE_FORMATS:
             raise ValueError("unknown manifest format")
         return cls(
             name=data["name"],
@@ -78,9 +97,23 @@ class Manifest:
             sha256=data["sha256"],
             dist_info=data["dist_info"],
             root_is_purelib=data["root_is_purelib"],
-            files=tuple(FileRecord(p, h, s, x) for p, h, s, x in data["files"]),
+            rows=tuple(map(tuple, data["files"])),
             entry_points=tuple(EntryPoint(*row) for row in data["entry_points"]),
+            directories=tuple(data.get("directories", ())),
         )
+
+
+def root_directories(rows: tuple[FileRow, ...], data_dir: str) -> tuple[str, ...]:
+    """Every directory the files outside ``data_dir`` need, relative to the root, parents first."""
+    wanted: set[str] = set()
+    for path, *_ in rows:
+        if path.startswith(data_dir + "/"):
+            continue
+        directory = path.rpartition("/")[0]
+        while directory and directory not in wanted:
+            wanted.add(directory)
+            directory = directory.rpartition("/")[0]
+    return tuple(sorted(wanted))  # a parent sorts before its children
 
 
 def read_manifest(entry: Path) -> Manifest | None:

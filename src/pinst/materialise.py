@@ -20,12 +20,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from pinst.bytecode import Compilation
 from pinst.hashing import record_digest
+from pinst.launchers import launcher
 from pinst.link import Linker
-from pinst.manifest import FILES_DIR, Manifest
+from pinst.manifest import FILES_DIR, FileRow, Manifest
 from pinst.target import Interpreter, Scheme
 
 INSTALLER_NAME = b"pinst\n"
@@ -35,7 +35,7 @@ WRITTEN_PER_VENV = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 
 @dataclass
 class Layout:
-    """Where one entry's files go in one venv, worked out in a single pass over the manifest."""
+    """Where an entry's .data files (and bytecode) go in one venv; the rest go under the root."""
 
     links: list[tuple[str, str]] = field(default_factory=list)  # (entry file, venv path)
     record_rows: list[tuple[str, str, str]] = field(default_factory=list)  # of the links
@@ -43,39 +43,28 @@ class Layout:
 
 
 def lay_out(
+    records: Iterable[tuple[str, FileRow]],
     manifest: Manifest,
-    entry: Path,
     scheme: Scheme,
     headers_name: str,
-    bytecode: Compilation | None = None,
 ) -> Layout:
+    """The layout of ``records``: (directory holding the file, its row), for files that are
+    either in the wheel's .data directory or bytecode; they need the scheme's paths."""
     root = str(scheme.purelib if manifest.root_is_purelib else scheme.platlib)
     data_prefix = manifest.data_dir + "/"
-    skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
     layout = Layout()
-    files_root = str(entry / FILES_DIR)
-    records = [(files_root, record) for record in manifest.files]
-    if bytecode is not None:
-        # Bytecode mirrors the entry's tree, so its files go where their sources go.
-        records += [(str(bytecode.root), record) for record in bytecode.files]
-    for files_root, record in records:
-        path = record.path
-        if path in skipped:
-            continue
+    for files_root, (path, digest, size, _) in records:
         source = f"{files_root}/{path}"
         if not path.startswith(data_prefix):
-            # Nearly every file: it goes under the root, and its RECORD path is its wheel path.
-            # Plain string work here, because a large set has tens of thousands of files.
-            layout.links.append((source, f"{root}/{path}"))
-            layout.record_rows.append((path, record.hash, str(record.size)))
-            continue
-        key, _, rest = path[len(data_prefix) :].partition("/")
-        destination = os.path.join(_data_base(key, scheme, headers_name), rest)
-        if key == "scripts" and _starts_with_python_shebang(source):
-            layout.rewrites.append((source, destination))
-            continue
+            destination = f"{root}/{path}"
+        else:
+            key, _, rest = path[len(data_prefix) :].partition("/")
+            destination = os.path.join(_data_base(key, scheme, headers_name), rest)
+            if key == "scripts" and _starts_with_python_shebang(source):
+                layout.rewrites.append((source, destination))
+                continue
         layout.links.append((source, destination))
-        layout.record_rows.append((_relative(destination, root), record.hash, str(record.size)))
+        layout.record_rows.append((_relative(destination, root), digest, str(size)))
     return layout
 
 
@@ -103,6 +92,8 @@ class Materialiser:
         self.scheme = interpreter.scheme
         self.venv_python = str(venv_python)
         self.linker = linker
+        for root in {self.scheme.purelib, self.scheme.platlib}:
+            os.makedirs(root, exist_ok=True)  # entries' directories are made inside them
 
     def install(
         self,
@@ -113,7 +104,15 @@ class Materialiser:
         bytecode: Compilation | None = None,
     ) -> None:
         """Install the entry; ``headers_name`` names its directory under the headers path."""
-        layout = lay_out(manifest, entry, self.scheme, headers_name, bytecode)
+        root = self._root(manifest)
+        files_root = f"{entry}/{FILES_DIR}"
+        _make_directories(root, manifest.directories)
+        record_rows, data_rows = self._link_root_files(files_root, root, manifest)
+        others = [(files_root, row) for row in data_rows]
+        if bytecode is not None:
+            # Bytecode mirrors the entry's tree, so its files go where their sources go.
+            others += [(str(bytecode.root), row) for row in bytecode.rows]
+        layout = lay_out(others, manifest, self.scheme, headers_name)
         written = [
             (destination, self._rewritten_script(source)) for source, destination in layout.rewrites
         ]
@@ -122,17 +121,51 @@ class Materialiser:
             [destination for _, destination in layout.links] + [path for path, _ in written],
             existing=str(self.scheme.data),
         )
-        link = self.linker.function
         for source, destination in layout.links:
+            self._link(source, destination)
+        for path, content in written:
+            _write_new_file(path, content, executable=True)
+        self._write_metadata(manifest, record_rows + layout.record_rows, written, direct_url)
+
+    def _root(self, manifest: Manifest) -> str:
+        return str(self.scheme.purelib if manifest.root_is_purelib else self.scheme.platlib)
+
+    def _link_root_files(
+        self, files_root: str, root: str, manifest: Manifest
+    ) -> tuple[list[tuple[str, str, str]], list[FileRow]]:
+        """Link every file outside the .data directory: nearly all of them, so this loop does
+        as little as it can per file (its directories already exist).
+
+        Returns their RECORD rows, and the .data rows, which need the scheme's paths.
+        """
+        link = self.linker.function
+        skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
+        data_prefix = manifest.data_dir + "/"
+        record_rows: list[tuple[str, str, str]] = []
+        data_rows: list[FileRow] = []
+        for row in manifest.rows:
+            path = row[0]
+            if path.startswith(data_prefix):
+                data_rows.append(row)
+                continue
+            if path in skipped:
+                continue
+            destination = f"{root}/{path}"
             try:
-                link(source, destination)
+                link(f"{files_root}/{path}", destination)
             except FileExistsError:
                 # Another project's file, or a leftover: replace it (never write through it).
                 os.unlink(destination)
-                link(source, destination)
-        for path, content in written:
-            _write_new_file(path, content, executable=True)
-        self._write_metadata(manifest, layout.record_rows, written, direct_url)
+                link(f"{files_root}/{path}", destination)
+            record_rows.append((path, row[1], str(row[2])))
+        return record_rows, data_rows
+
+    def _link(self, source: str, destination: str) -> None:
+        try:
+            self.linker.function(source, destination)
+        except FileExistsError:
+            os.unlink(destination)
+            self.linker.function(source, destination)
 
     def _rewritten_script(self, source: str) -> bytes:
         # As pip: the whole first line becomes "#!<this venv's python>".
@@ -142,19 +175,13 @@ class Materialiser:
         return b"#!" + self.venv_python.encode() + os.linesep.encode() + rest
 
     def _entry_point_scripts(self, manifest: Manifest) -> list[tuple[str, bytes]]:
-        if not manifest.entry_points:
-            return []
-        from installer.scripts import Script
-
-        scripts = []
-        for entry_point in manifest.entry_points:
-            section: Literal["console", "gui"] = (
-                "gui" if entry_point.section == "gui" else "console"
+        return [
+            (
+                os.path.join(self.scheme.scripts, entry_point.name),
+                launcher(entry_point.module, entry_point.attribute, self.venv_python),
             )
-            script = Script(entry_point.name, entry_point.module, entry_point.attribute, section)
-            name, content = script.generate(self.venv_python, "posix")
-            scripts.append((os.path.join(self.scheme.scripts, name), content))
-        return scripts
+            for entry_point in manifest.entry_points
+        ]
 
     def _write_metadata(
         self,
@@ -179,7 +206,6 @@ class Materialiser:
             for path, content in written + extra
         ]
         record_path = os.path.join(dist_info, "RECORD")
-        rows.sort()
         rows.append((_relative(record_path, root), "", ""))
         _write_new_file(record_path, _record_text(rows), executable=False)
 
@@ -190,9 +216,30 @@ def _record_hash(content: bytes) -> str:
 
 
 def _record_text(rows: list[tuple[str, str, str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)  # the csv module's \r\n line ends, as pip writes them
-    return buffer.getvalue().encode()
+    """RECORD as the csv module writes it (\r\n line ends, as pip's): joined by hand when no
+    field needs quoting, which is every row of nearly every wheel and much faster."""
+    text = "".join([f"{path},{digest},{size}\r\n" for path, digest, size in rows])
+    plain = (
+        text.count(",") == 2 * len(rows)
+        and text.count("\n") == len(rows)
+        and text.count("\r") == len(rows)
+        and '"' not in text
+    )
+    if not plain:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        text = buffer.getvalue()
+    return text.encode()
+
+
+def _make_directories(root: str, directories: Iterable[str]) -> None:
+    """Create the directories below ``root``, given parents first: one mkdir each."""
+    mkdir = os.mkdir
+    for directory in directories:
+        try:
+            mkdir(f"{root}/{directory}")
+        except FileExistsError:
+            pass
 
 
 def _create_directories(files: Iterable[str], existing: str) -> None:
@@ -212,10 +259,12 @@ def _create_directories(files: Iterable[str], existing: str) -> None:
 
 def _write_new_file(path: str, content: bytes, *, executable: bool) -> None:
     """Write a file the venv owns alone; an existing one is unlinked first (it may be a link)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    mode = 0o755 if executable else 0o644
     try:
+        descriptor = os.open(path, flags, mode)
+    except FileExistsError:
         os.unlink(path)
-    except FileNotFoundError:
-        pass
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755 if executable else 0o644)
+        descriptor = os.open(path, flags, mode)
     with os.fdopen(descriptor, "wb") as file:
         file.write(content)

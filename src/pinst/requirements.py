@@ -170,6 +170,10 @@ class ParsedRequirements:
     # Hash-checking mode. As pip, it is on with --require-hashes or when any line (requirement or
     # constraint, whatever its marker) has a --hash option.
     require_hashes: bool = False
+    # What the result depends on besides the command line: each file read, with its status when
+    # read, and the environment variables the files name with ${VAR}.
+    sources: list[tuple[Path, os.stat_result]] = field(default_factory=list)
+    variables: set[str] = field(default_factory=set)
 
     def select(self, environment: Mapping[str, str]) -> RequirementSet:
         """The pins that apply to a target whose marker values are ``environment``."""
@@ -221,7 +225,10 @@ class _Reader:
     reading: list[tuple[tuple[int, int], Path]] = field(default_factory=list)
 
     def read_file(self, path: Path, included_from: Origin, as_constraints: bool) -> None:
-        text, identity = _read_text(path, included_from, as_constraints)
+        text, status = _read_text(path, included_from, as_constraints)
+        identity = (status.st_dev, status.st_ino)
+        self.parsed.sources.append((_absolute(path), status))
+        self.parsed.variables.update(ENV_VAR.findall(text))
         if any(identity == open_identity for open_identity, _ in self.reading):
             chain = " -> ".join(str(open_path) for _, open_path in self.reading)
             raise PinstError(
@@ -305,7 +312,7 @@ class _Reader:
 
 def _read_text(
     path: Path, included_from: Origin, as_constraints: bool
-) -> tuple[str, tuple[int, int]]:
+) -> tuple[str, os.stat_result]:
     kind = "constraints" if as_constraints else "requirements"
     try:
         with open(path, "rb") as stream:
@@ -325,7 +332,7 @@ def _read_text(
             f"{Origin(path, line)}: the {kind} file is not UTF-8 text ({error.reason} at byte "
             f"{error.start}). Save it as UTF-8."
         ) from None
-    return text, (status.st_dev, status.st_ino)
+    return text, status
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+from collections.abc import Iterable
 
 from pinst.installed import InstalledDistribution
 
 
-def uninstall(distribution: InstalledDistribution, venv_root: str) -> None:
-    """Remove ``distribution``; empty directories are removed up to, never including, the venv."""
+def uninstall(
+    distribution: InstalledDistribution, venv_root: str, keep: Iterable[str] = ()
+) -> None:
+    """Remove ``distribution``; empty directories are removed up to, never including, the venv
+    or a directory in ``keep`` (the scheme's directories: site-packages, bin, include)."""
     inside = os.path.abspath(venv_root) + os.sep
     # A RECORD is data from the venv, not from pinst: never follow it out of the venv.
     files = [path for path in _recorded_files(distribution) if path.startswith(inside)]
@@ -26,7 +30,7 @@ def uninstall(distribution: InstalledDistribution, venv_root: str) -> None:
         if path.endswith(".py"):
             directories.add(_remove_bytecode_of(path))
     shutil.rmtree(distribution.dist_info, ignore_errors=True)
-    _remove_empty_directories(directories, stop_at=venv_root)
+    _remove_empty_directories(directories, stop_at=venv_root, keep=keep)
 
 
 def _recorded_files(distribution: InstalledDistribution) -> list[str]:
@@ -61,13 +65,14 @@ def _remove_bytecode_of(source: str) -> str:
     return cache_dir
 
 
-def _remove_empty_directories(directories: set[str], stop_at: str) -> None:
+def _remove_empty_directories(directories: set[str], stop_at: str, keep: Iterable[str]) -> None:
     """Remove each directory and then its parents while empty, deepest first."""
     protected = os.path.abspath(stop_at)
+    kept = {os.path.abspath(directory) for directory in keep}
     for directory in sorted(directories, key=len, reverse=True):
         current = os.path.abspath(directory)
         inside = current.startswith(protected + os.sep)
-        while inside and _is_empty_dir(current):
+        while inside and current not in kept and _is_empty_dir(current):
             os.rmdir(current)
             current = os.path.dirname(current)
             inside = current.startswith(protected + os.sep)

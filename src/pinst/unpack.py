@@ -104,7 +104,7 @@ class _WheelExtractor:
             sha256=self.sha256,
             dist_info=dist_info,
             root_is_purelib=self._root_is_purelib(dist_info),
-            files=tuple(sorted(files, key=lambda f: f.path)),
+            rows=tuple(sorted((f.path, f.hash, f.size, f.executable) for f in files)),
             entry_points=self._entry_points(dist_info),
         )
 
