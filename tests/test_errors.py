@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
+from tests.support.trees import tree
 from tests.support.wheels import build_wheel
 
 
@@ -17,10 +18,6 @@ def fails(pinst: Pinst, *args: str | Path, code: int = 1) -> str:
     assert run.returncode == code, run.output
     assert run.stderr.startswith("error: "), run.stderr
     return run.stderr
-
-
-def tree(path: Path) -> list[str]:
-    return sorted(str(p.relative_to(path)) for p in path.rglob("*")) if path.exists() else []
 
 
 @pytest.fixture

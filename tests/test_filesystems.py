@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import Pinst, run_python, site_packages
 from tests.support.index_server import IndexServer
 from tests.support.mounts import disk_usage, free_bytes, mounted
+from tests.support.trees import tree
 from tests.support.wheels import build_wheel, sha256_of
 
 BIG = 24 * 1024 * 1024  # big enough that a second copy would show in the free space
@@ -43,10 +44,6 @@ def install(pinst: Pinst, server: IndexServer, venv: Path, *extra: str, check: b
 
 def blob(venv: Path) -> Path:
     return site_packages(venv) / "bigpkg" / "blob.bin"
-
-
-def tree(path: Path) -> list[str]:
-    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
 
 
 def make_venv(path: Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from pinst.report import Reporter, plural
 from pinst.requirements import Pin, RequirementSet
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, venv_python
-from pinst.uninstall import uninstall
+from pinst.transaction import PackageChange, change_venv
 
 if TYPE_CHECKING:
     from pinst.install import InstallOptions
@@ -98,6 +98,26 @@ def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[s
     return list(dict.fromkeys([*options.find_links, *requirements.find_links]))
 
 
+def _package_change(
+    item: Prepared, materialiser: Materialiser, bytecode: Compilation | None
+) -> PackageChange:
+    headers_name = requested_name(item.change.pin, item.manifest)
+    return PackageChange(
+        name=item.change.pin.name,
+        replaces=item.change.replaces,
+        size=len(item.manifest.rows),
+        install=partial(
+            materialiser.install,
+            item.entry,
+            item.manifest,
+            item.direct_url,
+            headers_name,
+            bytecode,
+        ),
+        discard=partial(materialiser.discard, item.entry, item.manifest, headers_name, bytecode),
+    )
+
+
 def requested_name(pin: Pin, manifest: Manifest) -> str:
     """The project name as the user asked for it, which pip uses for the headers directory.
 
@@ -132,28 +152,8 @@ def _materialise_all(
     reporter: Reporter,
 ) -> None:
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
-    scheme = venv.interpreter.scheme
-    prefix = str(scheme.data)
-    keep = [str(path) for path in (scheme.purelib, scheme.platlib, scheme.scripts, scheme.headers)]
-
-    # Old versions go first, one by one: removing them can remove a directory left empty, such as
-    # a namespace package's, that another package's install would be creating at that moment.
-    for item in prepared:
-        if item.change.replaces is not None:
-            uninstall(item.change.replaces, prefix, keep)
-
-    def install_one(item: Prepared) -> None:
-        headers_name = requested_name(item.change.pin, item.manifest)
-        materialiser.install(
-            item.entry, item.manifest, item.direct_url, headers_name, bytecode.get(item.entry)
-        )
-
-    # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
-    # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.
-    # Largest first, so that no big package starts last and runs on alone at the end.
-    largest_first = sorted(prepared, key=lambda item: len(item.manifest.rows), reverse=True)
-    with ThreadPoolExecutor(LINK_WORKERS) as pool:
-        list(pool.map(install_one, largest_first))
+    changes = [_package_change(item, materialiser, bytecode.get(item.entry)) for item in prepared]
+    change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), LINK_WORKERS)
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:

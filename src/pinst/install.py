@@ -17,10 +17,11 @@ from pinst.cache import Cache
 from pinst.installed import installed_distributions
 from pinst.link import LinkMode
 from pinst.plan import make_plan
+from pinst.repair import repair_interrupted
 from pinst.report import Reporter, plural
 from pinst.requirements import ParsedRequirements, RequirementSet, read_requirements
 from pinst.stamp import write_stamp
-from pinst.target import Venv, open_venv, venv_python
+from pinst.target import Venv, lock_venv, open_venv, venv_python
 
 
 @dataclass
@@ -53,15 +54,17 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
     )
     cache = Cache(options.cache_dir)
     cache.ensure()
-    venv = open_venv(options.venv, options.python, cache.interpreters)
-    requirements = parsed.select(venv.interpreter.markers)
-    try:
-        _install_into(venv, requirements, options, cache, reporter)
-    except BaseException:
-        if venv.created:
-            shutil.rmtree(venv.path, ignore_errors=True)
-        raise
-    _stamp(venv, parsed, requirements, options, reporter)
+    with lock_venv(options.venv.absolute(), reporter.info):
+        venv = open_venv(options.venv, options.python, cache.interpreters)
+        try:
+            repair_interrupted(venv, reporter)
+            requirements = parsed.select(venv.interpreter.markers)
+            _install_into(venv, requirements, options, cache, reporter)
+        except BaseException:
+            if venv.created:
+                shutil.rmtree(venv.path, ignore_errors=True)
+            raise
+        _stamp(venv, parsed, requirements, options, reporter)
 
 
 def _install_into(

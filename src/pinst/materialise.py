@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from pinst.launchers import launcher
 from pinst.link import Linker
 from pinst.manifest import FILES_DIR, FileRow, Manifest
 from pinst.target import Interpreter, Scheme
+from pinst.uninstall import remove_empty_directories
 
 INSTALLER_NAME = b"pinst\n"
 # Files of the wheel's .dist-info that pinst writes itself for each venv.
@@ -126,6 +128,33 @@ class Materialiser:
         for path, content in written:
             _write_new_file(path, content, executable=True)
         self._write_metadata(manifest, record_rows + layout.record_rows, written, direct_url)
+
+    def discard(
+        self,
+        entry: Path,
+        manifest: Manifest,
+        headers_name: str,
+        bytecode: Compilation | None = None,
+    ) -> None:
+        """Remove what ``install`` puts in the venv for this entry, however far it got."""
+        root = self._root(manifest)
+        files_root = f"{entry}/{FILES_DIR}"
+        data_prefix = manifest.data_dir + "/"
+        paths = [f"{root}/{row[0]}" for row in manifest.rows if not row[0].startswith(data_prefix)]
+        others = [(files_root, row) for row in manifest.rows if row[0].startswith(data_prefix)]
+        if bytecode is not None:
+            others += [(str(bytecode.root), row) for row in bytecode.rows]
+        layout = lay_out(others, manifest, self.scheme, headers_name)
+        paths += [destination for _, destination in layout.links + layout.rewrites]
+        paths += [path for path, _ in self._entry_point_scripts(manifest)]
+        for path in paths:
+            try:
+                os.unlink(path)
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+        shutil.rmtree(os.path.join(root, manifest.dist_info), ignore_errors=True)
+        directories = {os.path.dirname(path) for path in paths}
+        remove_empty_directories(directories, str(self.scheme.data), self.scheme.kept_directories())
 
     def _root(self, manifest: Manifest) -> str:
         return str(self.scheme.purelib if manifest.root_is_purelib else self.scheme.platlib)

@@ -23,15 +23,16 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 
+from pinst import STATE_DIR
+
 STAMP_FORMAT = "pinst-stamp-1"
-STAMP_DIR = ".pinst"  # pinst's own directory in a venv
 STAMP_NAME = "last-install"
 SEPARATOR = "\0"  # no argument, path or environment value can contain it
 ENVIRONMENT_PREFIXES = ("PINST_", "VIRTUAL_ENV")
 
 
 def stamp_path(venv: str) -> str:
-    return os.path.join(venv, STAMP_DIR, STAMP_NAME)
+    return os.path.join(venv, STATE_DIR, STAMP_NAME)
 
 
 def answer_from_stamp(argv: Sequence[str]) -> bool:
@@ -83,7 +84,7 @@ def write_stamp(
     for path, status in depends:
         identity = _identity(path) if status is None else _identity_of(status)
         lines.append(f"{path}{SEPARATOR}{identity}")
-    directory = os.path.join(venv, STAMP_DIR)
+    directory = os.path.join(venv, STATE_DIR)
     temporary = os.path.join(directory, f".{STAMP_NAME}.{os.getpid()}")
     try:
         os.makedirs(directory, exist_ok=True)

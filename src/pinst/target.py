@@ -13,11 +13,17 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from pinst import STATE_DIR
 from pinst.errors import PinstError
+from pinst.venv_state import VenvLock, state_dir
+
+CREATING_MARK = "creating"  # in the venv's state directory while pinst creates the venv
 
 PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
 FACTS_FORMAT = 3
@@ -32,6 +38,10 @@ class Scheme:
     scripts: Path
     data: Path
     headers: Path
+
+    def kept_directories(self) -> list[str]:
+        """The directories removing a package never removes, even when it leaves them empty."""
+        return [str(path) for path in (self.purelib, self.platlib, self.scripts, self.headers)]
 
     def path_for(self, key: str) -> Path:
         return {
@@ -84,16 +94,74 @@ def venv_python(venv: Path) -> Path:
 
 
 def open_venv(path: Path, python: str | None, facts_cache: Path | None) -> Venv:
-    """Return the venv at ``path``, creating it with ``python`` (or pinst's Python) if missing."""
+    """Return the venv at ``path``, creating it with ``python`` (or pinst's Python) if missing.
+
+    The caller holds the venv's lock (``lock_venv``), whose directory may already be there.
+    """
     path = path.absolute()
     created = False
-    if not path.exists():
-        create_venv(path, python)
+    if _needs_creating(path):
+        creating = state_dir(path) / CREATING_MARK
+        creating.parent.mkdir(parents=True, exist_ok=True)
+        creating.touch()  # a run killed while creating leaves it: the next one starts over
+        try:
+            create_venv(path, python)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)  # nothing there was anybody else's
+            raise
+        creating.unlink()
         created = True
     else:
         _check_is_venv(path)
     interpreter = inspect_interpreter(venv_python(path), facts_cache)
     return Venv(path=path, interpreter=interpreter, created=created)
+
+
+@contextmanager
+def lock_venv(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Hold the venv's lock (see ``venv_state.py``) for the block; a venv is made for it if
+    needed. A path that is there must be a venv (or one pinst was making)."""
+    if not _needs_creating(path):
+        _check_is_venv(path)
+    try:
+        lock = VenvLock(path, on_wait).__enter__()
+    except OSError as error:
+        raise PinstError(
+            f"cannot lock the venv {path} ({error.strerror}): pinst needs to create "
+            f"{state_dir(path)} there. Check that the directory is writable, or choose "
+            "another --venv."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _needs_creating(path: Path) -> bool:
+    """True if nothing is at ``path`` but what pinst made to lock it or began to make there."""
+    if not path.exists():
+        return True
+    if not path.is_dir() or ((path / "pyvenv.cfg").exists() and not _being_created(path)):
+        return False
+    if _being_created(path):
+        _clear_unfinished(path)
+        return True
+    return {entry.name for entry in path.iterdir()} == {STATE_DIR}
+
+
+def _being_created(path: Path) -> bool:
+    return (state_dir(path) / CREATING_MARK).exists()
+
+
+def _clear_unfinished(path: Path) -> None:
+    """Remove what a killed run left of a venv it was creating (pinst's own state stays)."""
+    for entry in path.iterdir():
+        if entry.name == STATE_DIR:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _check_is_venv(path: Path) -> None:

@@ -14,23 +14,62 @@ from collections.abc import Iterable
 
 from pinst.installed import InstalledDistribution
 
+Moved = list[tuple[str, str]]  # (where a file was, where it is kept until the run succeeds)
+
 
 def uninstall(
-    distribution: InstalledDistribution, venv_root: str, keep: Iterable[str] = ()
-) -> None:
+    distribution: InstalledDistribution,
+    venv_root: str,
+    keep: Iterable[str] = (),
+    backup: str | None = None,
+) -> Moved:
     """Remove ``distribution``; empty directories are removed up to, never including, the venv
-    or a directory in ``keep`` (the scheme's directories: site-packages, bin, include)."""
+    or a directory in ``keep`` (the scheme's directories: site-packages, bin, include).
+
+    With ``backup`` (a directory on the venv's filesystem), files are moved there instead of
+    deleted, and the moves are returned so that ``restore`` can put them back.
+    """
     inside = os.path.abspath(venv_root) + os.sep
     # A RECORD is data from the venv, not from pinst: never follow it out of the venv.
     files = [path for path in _recorded_files(distribution) if path.startswith(inside)]
+    dist_info = str(distribution.dist_info)
+    moved: Moved = []
+    if backup is not None:  # the whole .dist-info first: its files are then gone from the list
+        moved += _move_aside(dist_info, _kept_path(dist_info, venv_root, backup))
     directories: set[str] = set()
     for path in files:
-        _unlink(path)
+        if backup is None:
+            _unlink(path)
+        else:
+            moved += _move_aside(path, _kept_path(path, venv_root, backup))
         directories.add(os.path.dirname(path))
         if path.endswith(".py"):
             directories.add(_remove_bytecode_of(path))
-    shutil.rmtree(distribution.dist_info, ignore_errors=True)
-    _remove_empty_directories(directories, stop_at=venv_root, keep=keep)
+    shutil.rmtree(dist_info, ignore_errors=True)
+    remove_empty_directories(directories, stop_at=venv_root, keep=keep)
+    return moved
+
+
+def _kept_path(path: str, venv_root: str, backup: str) -> str:
+    return os.path.join(backup, os.path.relpath(path, venv_root))
+
+
+def restore(moved: Moved) -> None:
+    """Put back what ``uninstall`` moved aside (a file there since is replaced)."""
+    for original, kept in reversed(moved):
+        os.makedirs(os.path.dirname(original), exist_ok=True)
+        if os.path.isdir(original) and not os.path.islink(original):
+            shutil.rmtree(original)  # a half-written .dist-info of the failed new version
+        os.replace(kept, original)
+
+
+def _move_aside(path: str, kept: str) -> Moved:
+    try:
+        os.makedirs(os.path.dirname(kept), exist_ok=True)
+        os.rename(path, kept)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [(path, kept)]
 
 
 def _recorded_files(distribution: InstalledDistribution) -> list[str]:
@@ -65,7 +104,7 @@ def _remove_bytecode_of(source: str) -> str:
     return cache_dir
 
 
-def _remove_empty_directories(directories: set[str], stop_at: str, keep: Iterable[str]) -> None:
+def remove_empty_directories(directories: Iterable[str], stop_at: str, keep: Iterable[str]) -> None:
     """Remove each directory and then its parents while empty, deepest first."""
     protected = os.path.abspath(stop_at)
     kept = {os.path.abspath(directory) for directory in keep}

@@ -1,0 +1,36 @@
+"""Repair what a run killed halfway left in a venv, before anything else looks at the venv.
+
+The journal (``venv_state.py``) names the packages that run was changing. Each of them may be
+half there: some files linked, a ``.dist-info`` without its RECORD, an old version half moved
+aside. pinst removes whatever of them is installed, as far as the RECORD tells, and forgets the
+backups; the plan then installs the pinned ones again like any missing package.
+"""
+
+from __future__ import annotations
+
+from packaging.utils import canonicalize_name
+
+from pinst.installed import installed_distributions
+from pinst.report import Reporter, plural
+from pinst.stamp import remove_stamp
+from pinst.target import Venv
+from pinst.uninstall import uninstall
+from pinst.venv_state import end_changes, interrupted_changes
+
+
+def repair_interrupted(venv: Venv, reporter: Reporter) -> None:
+    names = interrupted_changes(venv.path)
+    if not names:
+        return
+    reporter.warn(
+        f"a previous pinst run was stopped while changing {plural(len(names), 'package')} in "
+        f"{venv.path} ({', '.join(names)}): removing what it left, to install them again."
+    )
+    remove_stamp(str(venv.path))
+    scheme = venv.interpreter.scheme
+    installed = installed_distributions(scheme)
+    for name in names:
+        distribution = installed.get(canonicalize_name(name))
+        if distribution is not None:
+            uninstall(distribution, str(scheme.data), scheme.kept_directories())
+    end_changes(venv.path)

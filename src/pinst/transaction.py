@@ -1,0 +1,84 @@
+"""Change a venv as one unit: every package of a plan, or none of them.
+
+1. The journal names the packages about to change (``venv_state.py``) before the first change.
+2. The versions being replaced are moved aside into a backup directory in the venv, not deleted.
+3. The new versions are materialised.
+4. Success: the journal and the backups are removed.
+
+If anything fails in between (an error, a full disk, Ctrl-C, SIGTERM), the new versions' files
+are removed and the old ones moved back, and the error is reported. If the process is killed
+outright, the journal stays, and the next run repairs those packages first (``repair.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinst.installed import InstalledDistribution
+from pinst.uninstall import Moved, restore, uninstall
+from pinst.venv_state import backup_dir, begin_changes, end_changes
+
+
+@dataclass(frozen=True)
+class PackageChange:
+    """One package's part of the transaction."""
+
+    name: str
+    replaces: InstalledDistribution | None
+    size: int  # files to materialise: the biggest go first
+    install: Callable[[], None]
+    discard: Callable[[], None]  # remove whatever ``install`` put in place, however far it got
+
+
+def change_venv(
+    venv: Path,
+    changes: Sequence[PackageChange],
+    keep: Sequence[str],
+    workers: int,
+) -> None:
+    """Apply ``changes`` to the venv, all or nothing; ``keep`` are the scheme's directories,
+    which removing old versions never removes."""
+    begin_changes(venv, [change.name for change in changes])
+    backup = str(backup_dir(venv))
+    moved: Moved = []
+    try:
+        # Old versions go first, one by one: removing them can remove a directory left empty,
+        # such as a namespace package's, that another package's install would be creating.
+        for change in changes:
+            if change.replaces is not None:
+                moved += uninstall(change.replaces, str(venv), keep, backup)
+        _install_all(changes, workers)
+    except BaseException:
+        _roll_back(venv, changes, moved)
+        raise
+    end_changes(venv)
+
+
+def _install_all(changes: Sequence[PackageChange], workers: int) -> None:
+    # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
+    # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.
+    # Largest first, so that no big package starts last and runs on alone at the end.
+    largest_first = sorted(changes, key=lambda change: change.size, reverse=True)
+    pool = ThreadPoolExecutor(workers)
+    try:
+        futures = [pool.submit(change.install) for change in largest_first]
+        wait(futures)
+        for future in futures:
+            future.result()  # the first failure, raised here
+    finally:
+        # On Ctrl-C, SIGTERM or a failure, nothing queued starts any more.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _roll_back(venv: Path, changes: Sequence[PackageChange], moved: Moved) -> None:
+    """Put the venv back as it was: new files out, old files back, then forget the journal.
+
+    If this fails too, the journal stays and the next run repairs the packages.
+    """
+    for change in changes:
+        change.discard()
+    restore(moved)
+    end_changes(venv)
