@@ -42,6 +42,20 @@ class Pinst:
         for name in ("VIRTUAL_ENV", "PINST_LINK_MODE", "PINST_INDEX_URL"):
             self.env.pop(name, None)
 
+    def start(
+        self, *args: str | Path, env: dict[str, str] | None = None, output: bool = True
+    ) -> subprocess.Popen[str]:
+        """Start pinst without waiting for it (``output``: capture stdout and stderr)."""
+        where = subprocess.PIPE if output else subprocess.DEVNULL
+        return subprocess.Popen(
+            [sys.executable, "-m", "pinst", *map(str, args)],
+            cwd=self.cwd,
+            env={**self.env, **(env or {})},
+            stdout=where,
+            stderr=where,
+            text=True,
+        )
+
     def __call__(
         self, *args: str | Path, check: bool = True, env: dict[str, str] | None = None
     ) -> Run:

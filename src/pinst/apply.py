@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pinst.bytecode import Compilation, compile_entries
 from pinst.cache import Cache
 from pinst.entries_location import EntriesLocation, locate_entries
+from pinst.faults import with_fault_points
 from pinst.link import Linker, LinkMode, choose_linker
 from pinst.manifest import Manifest
 from pinst.materialise import Materialiser
@@ -26,7 +27,7 @@ from pinst.report import Reporter, plural
 from pinst.requirements import Pin, RequirementSet
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, venv_python
-from pinst.transaction import PackageChange, change_venv
+from pinst.transaction import STOPPING, PackageChange, change_venv
 
 if TYPE_CHECKING:
     from pinst.install import InstallOptions
@@ -77,6 +78,8 @@ def _entries_location(
         options.per_filesystem_cache,
         will_link=options.link_mode is not LinkMode.COPY,
     )
+    if location.cache.root != cache.root:
+        location.cache.remove_dead_leftovers()
     if location.created:
         reporter.info(
             f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "
@@ -151,7 +154,8 @@ def _materialise_all(
     bytecode: dict[Path, Compilation],
     reporter: Reporter,
 ) -> None:
-    materialiser = Materialiser(venv.interpreter, venv_python(venv.path), linker)
+    link = with_fault_points(linker.function, venv.path, STOPPING)
+    materialiser = Materialiser(venv.interpreter, venv_python(venv.path), link)
     changes = [_package_change(item, materialiser, bytecode.get(item.entry)) for item in prepared]
     change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), LINK_WORKERS)
     for item in sorted(prepared, key=lambda item: item.change.pin.name):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -85,9 +86,43 @@ class Cache:
         return self.entries / sha256
 
     def temporary_dir(self, prefix: str) -> Path:
-        """A fresh private directory in this cache, on the same filesystem as its buckets."""
+        """A fresh private directory in this cache, on the same filesystem as its buckets.
+
+        Its name says which process owns it, so that a later run can remove it if that process
+        died without cleaning up (``remove_dead_leftovers``).
+        """
         self.tmp.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.tmp))
+        return Path(tempfile.mkdtemp(prefix=f"{prefix}{_owner()}.", dir=self.tmp))
+
+    def remove_dead_leftovers(self) -> None:
+        """Remove temporary directories of pinst processes on this host that no longer run."""
+        try:
+            names = os.listdir(self.tmp)
+        except FileNotFoundError:
+            return
+        host = os.uname().nodename
+        for name in names:
+            owner = OWNER.search(name)
+            if owner and owner["host"] == host and not _is_running(int(owner["pid"])):
+                shutil.rmtree(self.tmp / name, ignore_errors=True)
+
+
+# "<prefix>pid<pid>@<host>.<random>": mkdtemp's random part has no dots, a host name may.
+OWNER = re.compile(r"pid(?P<pid>\d+)@(?P<host>.+)\.[^.]*$")
+
+
+def _owner() -> str:
+    return f"pid{os.getpid()}@{os.uname().nodename}"
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def publish_directory(staged: Path, final: Path) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -264,11 +265,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(arguments)
     args.command_line = arguments
     set_log_verbosity(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return int(args.handler(args))
     except PinstError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
+        reason = "stopped by SIGTERM" if terminated else "interrupted"
+        print(
+            f"error: {reason}. A change to the venv that had begun was undone; run the same "
+            "command again to install.",
+            file=sys.stderr,
+        )
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up (rolling back the venv) runs."""
+
+
+def _stop_on_sigterm(number: int, frame: object) -> None:
+    raise Terminated()

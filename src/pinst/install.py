@@ -54,6 +54,7 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
     )
     cache = Cache(options.cache_dir)
     cache.ensure()
+    cache.remove_dead_leftovers()  # of runs that were killed: they could not clean up
     with lock_venv(options.venv.absolute(), reporter.info):
         venv = open_venv(options.venv, options.python, cache.interpreters)
         try:

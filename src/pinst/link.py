@@ -159,6 +159,7 @@ def choose_linker(requested: LinkMode, entries_dir: Path, target_dir: Path) -> L
 
 def _probe(mode: LinkMode, entries_dir: Path, target_dir: Path) -> OSError | None:
     entries_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_probes(target_dir)
     descriptor, source = tempfile.mkstemp(dir=entries_dir, prefix=PROBE_PREFIX)
     try:
         os.write(descriptor, b"pinst link probe\n")
@@ -172,6 +173,13 @@ def _probe(mode: LinkMode, entries_dir: Path, target_dir: Path) -> OSError | Non
         return None
     finally:
         os.unlink(source)
+
+
+def _remove_stale_probes(target_dir: Path) -> None:
+    """Remove probe files a killed run left in the venv: pinst holds the venv's lock, so no
+    other pinst is probing there now."""
+    for stale in target_dir.glob(f"{PROBE_PREFIX}*"):
+        stale.unlink(missing_ok=True)
 
 
 def _refusal(

@@ -18,14 +18,13 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pinst.bytecode import Compilation
 from pinst.hashing import record_digest
 from pinst.launchers import launcher
-from pinst.link import Linker
 from pinst.manifest import FILES_DIR, FileRow, Manifest
 from pinst.target import Interpreter, Scheme
 from pinst.uninstall import remove_empty_directories
@@ -89,11 +88,16 @@ def _starts_with_python_shebang(path: str) -> bool:
 class Materialiser:
     """Installs one entry's files into one venv and writes its per-venv metadata."""
 
-    def __init__(self, interpreter: Interpreter, venv_python: Path, linker: Linker) -> None:
+    def __init__(
+        self,
+        interpreter: Interpreter,
+        venv_python: Path,
+        link: Callable[[str, str], None],
+    ) -> None:
         self.interpreter = interpreter
         self.scheme = interpreter.scheme
         self.venv_python = str(venv_python)
-        self.linker = linker
+        self.link = link  # a link strategy's function (Linker.function)
         for root in {self.scheme.purelib, self.scheme.platlib}:
             os.makedirs(root, exist_ok=True)  # entries' directories are made inside them
 
@@ -167,7 +171,7 @@ class Materialiser:
 
         Returns their RECORD rows, and the .data rows, which need the scheme's paths.
         """
-        link = self.linker.function
+        link = self.link
         skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
         data_prefix = manifest.data_dir + "/"
         record_rows: list[tuple[str, str, str]] = []
@@ -191,10 +195,10 @@ class Materialiser:
 
     def _link(self, source: str, destination: str) -> None:
         try:
-            self.linker.function(source, destination)
+            self.link(source, destination)
         except FileExistsError:
             os.unlink(destination)
-            self.linker.function(source, destination)
+            self.link(source, destination)
 
     def _rewritten_script(self, source: str) -> bytes:
         # As pip: the whole first line becomes "#!<this venv's python>".

@@ -1,0 +1,186 @@
+"""SIGKILL at random moments (downloading, unpacking, linking, writing records): the next run
+completes, the venv equals an uninterrupted install, and the cache holds nothing half-made.
+
+Real subprocesses and a real local index; the moment of each kill is drawn from a seeded random
+generator over the length of an uninterrupted run, so that kills land in every phase.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Pinst, run_python, site_packages
+from tests.support.index_server import IndexServer
+from tests.support.wheels import build_wheel, sha256_of
+
+TRIALS = 24
+NEW = "2.0"
+OLD = "1.0"
+UPGRADED = ("alpha", "beta")  # installed at OLD before each trial: the kill may hit an upgrade
+FRESH = ("gamma", "delta", "epsilon")
+
+
+def many_files(name: str, version: str) -> dict[str, bytes | str]:
+    """A package big enough that linking it takes a while: 120 modules in 12 folders."""
+    files: dict[str, bytes | str] = {f"{name}/__init__.py": f"VERSION = {version!r}\n"}
+    for folder in range(12):
+        files[f"{name}/part{folder}/__init__.py"] = ""
+        for module in range(10):
+            files[f"{name}/part{folder}/m{module}.py"] = f"# {name} {version} {folder} {module}\n"
+    return files
+
+
+def build_set(server: IndexServer) -> tuple[str, str]:
+    """The requirements files: the old versions, and the set to install."""
+    old, new = [], []
+    for name in UPGRADED + FRESH:
+        for version, lines in ((OLD, old), (NEW, new)):
+            if version == OLD and name not in UPGRADED:
+                continue
+            wheel = build_wheel(
+                server.directory,
+                name,
+                version,
+                files=many_files(name, version),
+                entry_points={"console_scripts": {f"{name}-tool": f"{name}:VERSION"}},
+            )
+            lines.append(f"{name}=={version} --hash=sha256:{sha256_of(wheel)}\n")
+    return "".join(old), "".join(new)
+
+
+def fingerprint(venv: Path) -> dict[str, str]:
+    """Every file pinst manages in the venv, with its content (the venv's path normalised)."""
+    found = {}
+    for path in venv.rglob("*"):
+        relative = path.relative_to(venv).as_posix()
+        if path.is_dir() or relative.startswith((".pinst", "bin/python", "bin/activate")):
+            continue
+        if "__pycache__" in relative or relative in ("pyvenv.cfg", "lib64"):
+            continue
+        content = path.read_bytes().replace(bytes(venv), b"<venv>")
+        if path.name == "RECORD":
+            content = without_script_hashes(content)
+        found[relative] = hashlib.sha256(content).hexdigest()
+    return found
+
+
+def without_script_hashes(record: bytes) -> bytes:
+    """RECORD with the hashes of bin/ scripts left out: they name the venv's own Python."""
+    rows = record.decode().splitlines()
+    return "\n".join(row.split(",")[0] if "/bin/" in row else row for row in rows).encode()
+
+
+def test_sigkill_at_random_moments_is_repaired_by_the_next_run(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    old, new = build_set(server)
+    (tmp_path / "old.txt").write_text(old)
+    (tmp_path / "new.txt").write_text(new)
+    reference = tmp_path / "reference"
+    pinst("install", "-r", tmp_path / "old.txt", "--venv", reference, "-i", server.url)
+    started = time.monotonic()
+    pinst("install", "-r", tmp_path / "new.txt", "--venv", reference, "-i", server.url)
+    cold = time.monotonic() - started
+    expected = fingerprint(reference)
+    generator = random.Random(20261123)
+    phases_hit = set()
+
+    for trial in range(TRIALS):
+        cold_cache = trial % 3 == 0  # downloading and unpacking, else linking and recording
+        cache = tmp_path / f"cache-{trial}" if cold_cache else pinst.cache_dir
+        venv = tmp_path / f"venv-{trial}"
+        arguments = ("-i", server.url, "--cache-dir", cache)
+        pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, *arguments)
+        delay = generator.uniform(0.0, cold * 1.1)
+
+        outcome = kill_after(pinst, delay, "-r", tmp_path / "new.txt", "--venv", venv, *arguments)
+        phases_hit.add(phase_of(outcome, venv, cache))
+        rerun = pinst("install", "-r", tmp_path / "new.txt", "--venv", venv, *arguments)
+
+        assert fingerprint(venv) == expected, f"trial {trial}: killed after {delay:.3f}s"
+        assert not list((venv / ".pinst").glob("journal*")), rerun.output
+        assert not list((venv / ".pinst").glob("backup-*"))
+        assert not list(site_packages(venv).glob(".pinst-probe-*"))
+        assert leftovers(cache) == [], f"trial {trial}"
+        verify = pinst("cache", "verify", "--cache-dir", cache)
+        assert "damaged" not in verify.output.lower(), verify.output
+        assert run_python(venv, "import alpha, epsilon; print(alpha.VERSION)") == f"{NEW}\n"
+
+    # Kills landed while the cache was being filled and while the venv was being changed.
+    assert {"preparing", "changing the venv"} <= phases_hit, phases_hit
+
+
+def phase_of(outcome: str, venv: Path, cache: Path) -> str:
+    """What the killed run was doing, from what it left behind."""
+    if outcome == "finished":
+        return "finished"
+    if (venv / ".pinst" / "journal").exists():
+        return "changing the venv"
+    if leftovers(cache):
+        return "preparing"
+    return "starting or between phases"
+
+
+def kill_after(pinst: Pinst, delay: float, *args: str | Path) -> str:
+    """Start `pinst install`, SIGKILL it after ``delay`` seconds; "killed" or "finished"."""
+    process = pinst.start("install", *args, output=False)
+    try:
+        process.wait(timeout=delay)
+        return "finished"
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return "killed"
+
+
+def leftovers(cache: Path) -> list[str]:
+    temporary = cache / "tmp-v1"
+    return sorted(path.name for path in temporary.iterdir()) if temporary.exists() else []
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_stopped_upgrade_puts_the_old_version_back(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, signal_number: int
+) -> None:
+    """Ctrl-C or SIGTERM in the middle of linking: the run rolls back before it exits."""
+    old, new = build_set(server)
+    (tmp_path / "old.txt").write_text(old)
+    (tmp_path / "new.txt").write_text(new)
+    venv = tmp_path / "venv"
+    pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, "-i", server.url)
+    before = fingerprint(venv)
+
+    process = pinst.start(
+        "install",
+        "-r",
+        tmp_path / "new.txt",
+        "--venv",
+        venv,
+        "-i",
+        server.url,
+        env={"PINST_TEST_PAUSE_AFTER_LINKS": "200"},
+    )  # see faults.py
+    wait_for_pause(venv)
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert fingerprint(venv) == before
+    assert run_python(venv, "import alpha; print(alpha.VERSION)") == f"{OLD}\n"
+    assert not list((venv / ".pinst").glob("journal*"))
+
+
+def wait_for_pause(venv: Path) -> None:
+    marker = venv / ".pinst" / "test-paused"
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert time.monotonic() < deadline, "pinst never reached the pause"
+        time.sleep(0.02)
