@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pinst import __version__
-from pinst.errors import PinstError, UsageError
+from pinst.errors import PinstError, UsageError, advice_for, describe
 from pinst.report import set_log_verbosity
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
@@ -271,6 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PinstError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # the system refused something no stage expected to fail
+        print(f"error: {describe(error)}. {advice_for(error)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as stop:
         terminated = isinstance(stop, Terminated)
         reason = "stopped by SIGTERM" if terminated else "interrupted"

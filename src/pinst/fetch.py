@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from pinst.cache import Cache, publish_directory
-from pinst.errors import PinstError
+from pinst.errors import PinstError, naming
 from pinst.hashing import hash_file
 from pinst.urls import redact
 
@@ -114,7 +114,10 @@ class _Job:
         staging = self.cache.temporary_dir("download-")
         try:
             target = staging / filename
-            digests = self._transfer(item, target)
+            try:
+                digests = self._transfer(item, target)
+            except OSError as error:
+                raise naming(error, target) from None
             _verify(item, digests)
             final = self.cache.wheel_dir(digests["sha256"])
             published = final / filename

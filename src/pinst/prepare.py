@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
+from pinst.errors import PinstError, advice_for, describe
 from pinst.manifest import Manifest
 from pinst.plan import Change
 from pinst.report import Reporter, plural
@@ -66,6 +67,23 @@ class Preparer:
         self._downloaded = _listing(self.cache.wheels)
 
     def prepare(self, changes: list[Change]) -> list[Prepared]:
+        try:
+            return self._prepare(changes)
+        except OSError as error:
+            raise self._cache_trouble(error) from None
+
+    def _cache_trouble(self, error: OSError) -> OSError | PinstError:
+        """A failure to write into a cache, as one clear error; any other OSError as it is."""
+        filename = str(error.filename or "")
+        for root in (self.cache.root, self.entries.root):
+            if filename.startswith(str(root)):
+                return PinstError(
+                    f"could not write to the pinst cache at {root}: {describe(error)}. Nothing "
+                    f"was installed, and nothing unverified was kept. {advice_for(error)}"
+                )
+        return error
+
+    def _prepare(self, changes: list[Change]) -> list[Prepared]:
         started = time.perf_counter()
         ready = {position: self._cached(change) for position, change in enumerate(changes)}
         missing = [position for position, found in ready.items() if found is None]

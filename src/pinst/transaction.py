@@ -12,14 +12,13 @@ outright, the journal stays, and the next run repairs those packages first (``re
 
 from __future__ import annotations
 
-import errno
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from pinst.errors import PinstError
+from pinst.errors import PinstError, advice_for, describe
 from pinst.installed import InstalledDistribution
 from pinst.uninstall import Moved, restore, uninstall
 from pinst.venv_state import backup_dir, begin_changes, end_changes
@@ -86,24 +85,10 @@ def _install_all(changes: Sequence[PackageChange], workers: int) -> None:
 
 
 def _failure(venv: Path, error: OSError) -> PinstError:
-    where = f" ({error.filename})" if error.filename else ""
     return PinstError(
-        f"could not change the venv {venv}: {error.strerror or error}{where}. pinst put the "
-        f"venv back as it was. {_advice(error.errno)}"
+        f"could not change the venv {venv}: {describe(error)}. pinst put the venv back as it "
+        f"was. {advice_for(error)}"
     )
-
-
-def _advice(code: int | None) -> str:
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return (
-            "Free some space on that filesystem (hard links need far less than copies: see "
-            "--link-mode), then run pinst again."
-        )
-    if code == errno.EROFS:
-        return "Its filesystem is mounted read-only: remount it writable, or use another --venv."
-    if code in (errno.EACCES, errno.EPERM):
-        return "pinst may not write there: check the permissions, or run pinst as its owner."
-    return "Fix the cause above and run pinst again."
 
 
 def _roll_back(venv: Path, changes: Sequence[PackageChange], moved: Moved) -> None:

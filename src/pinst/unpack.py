@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from pinst.cache import Cache, publish_directory
-from pinst.errors import PinstError
+from pinst.errors import PinstError, naming
 from pinst.hashing import record_digest
 from pinst.manifest import FILES_DIR, MANIFEST_NAME, EntryPoint, FileRecord, Manifest, read_manifest
 
@@ -54,7 +54,10 @@ def unpack(wheel: Path, sha256: str, cache: Cache) -> tuple[Path, Manifest]:
         return existing
     staging = cache.temporary_dir(f"unpack-{sha256[:12]}-")
     try:
-        manifest = _extract_validated(wheel, sha256, staging / FILES_DIR)
+        try:
+            manifest = _extract_validated(wheel, sha256, staging / FILES_DIR)
+        except OSError as error:
+            raise naming(error, staging) from None
         (staging / MANIFEST_NAME).write_text(manifest.to_json())
         final = cache.entry_dir(sha256)
         publish_directory(staging, final)

@@ -28,12 +28,15 @@ def require_root() -> None:
 
 
 @contextmanager
-def mounted(kind: str, mount_point: Path, scratch: Path) -> Iterator[Path]:
+def mounted(
+    kind: str, mount_point: Path, scratch: Path, tmpfs_size: str = "512m"
+) -> Iterator[Path]:
     """Mount a fresh filesystem of ``kind`` (tmpfs, xfs, btrfs) at ``mount_point``."""
     require_root()
     mount_point.mkdir(parents=True, exist_ok=True)
     if kind == "tmpfs":
-        _run(["mount", "-t", "tmpfs", "-o", "size=512m", "pinst-test", str(mount_point)])
+        options = f"size={tmpfs_size}"
+        _run(["mount", "-t", "tmpfs", "-o", options, "pinst-test", str(mount_point)])
     else:
         tool = MKFS[kind][0]
         if shutil.which(tool) is None:
@@ -47,6 +50,10 @@ def mounted(kind: str, mount_point: Path, scratch: Path) -> Iterator[Path]:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def remount_read_only(mount_point: Path) -> None:
+    _run(["mount", "-o", "remount,ro", str(mount_point)])
 
 
 def _run(command: list[str]) -> None:
