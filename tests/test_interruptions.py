@@ -28,9 +28,9 @@ FRESH = ("gamma", "delta", "epsilon")
 
 
 def many_files(name: str, version: str) -> dict[str, bytes | str]:
-    """A package big enough that linking it takes a while: 120 modules in 12 folders."""
+    """A package big enough that linking it takes a while: 300 modules in 30 folders."""
     files: dict[str, bytes | str] = {f"{name}/__init__.py": f"VERSION = {version!r}\n"}
-    for folder in range(12):
+    for folder in range(30):
         files[f"{name}/part{folder}/__init__.py"] = ""
         for module in range(10):
             files[f"{name}/part{folder}/m{module}.py"] = f"# {name} {version} {folder} {module}\n"
@@ -84,10 +84,8 @@ def test_sigkill_at_random_moments_is_repaired_by_the_next_run(
     (tmp_path / "old.txt").write_text(old)
     (tmp_path / "new.txt").write_text(new)
     reference = tmp_path / "reference"
-    pinst("install", "-r", tmp_path / "old.txt", "--venv", reference, "-i", server.url)
-    started = time.monotonic()
-    pinst("install", "-r", tmp_path / "new.txt", "--venv", reference, "-i", server.url)
-    cold = time.monotonic() - started
+    cold = timed_upgrade(pinst, tmp_path, reference, server)
+    warm = timed_upgrade(pinst, tmp_path, tmp_path / "warm", server)
     expected = fingerprint(reference)
     generator = random.Random(20261123)
     phases_hit = set()
@@ -98,7 +96,11 @@ def test_sigkill_at_random_moments_is_repaired_by_the_next_run(
         venv = tmp_path / f"venv-{trial}"
         arguments = ("-i", server.url, "--cache-dir", cache)
         pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, *arguments)
-        delay = generator.uniform(0.0, cold * 1.1)
+        # Stratified: each kind of trial spreads its kills evenly over its run, with jitter.
+        kind_trials = range(0, TRIALS, 3) if cold_cache else [t for t in range(TRIALS) if t % 3]
+        stratum = list(kind_trials).index(trial)
+        fraction = (stratum + generator.random()) / len(kind_trials)
+        delay = fraction * (cold if cold_cache else warm) * 1.1
 
         outcome = kill_after(pinst, delay, "-r", tmp_path / "new.txt", "--venv", venv, *arguments)
         phases_hit.add(phase_of(outcome, venv, cache))
@@ -115,6 +117,14 @@ def test_sigkill_at_random_moments_is_repaired_by_the_next_run(
 
     # Kills landed while the cache was being filled and while the venv was being changed.
     assert {"preparing", "changing the venv"} <= phases_hit, phases_hit
+
+
+def timed_upgrade(pinst: Pinst, tmp_path: Path, venv: Path, server: IndexServer) -> float:
+    """Install the old set, then time the upgrade to the new one (with the shared cache)."""
+    pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, "-i", server.url)
+    started = time.monotonic()
+    pinst("install", "-r", tmp_path / "new.txt", "--venv", venv, "-i", server.url)
+    return time.monotonic() - started
 
 
 def phase_of(outcome: str, venv: Path, cache: Path) -> str:

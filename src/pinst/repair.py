@@ -15,12 +15,13 @@ from pinst.report import Reporter, plural
 from pinst.stamp import remove_stamp
 from pinst.target import Venv
 from pinst.uninstall import uninstall
-from pinst.venv_state import end_changes, interrupted_changes
+from pinst.venv_state import end_changes, interrupted_changes, remove_backups
 
 
 def repair_interrupted(venv: Venv, reporter: Reporter) -> None:
     names = interrupted_changes(venv.path)
     if not names:
+        remove_backups(venv.path)  # of a run killed after its last change: nothing to repair
         return
     reporter.warn(
         f"a previous pinst run was stopped while changing {plural(len(names), 'package')} in "

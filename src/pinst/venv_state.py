@@ -88,13 +88,18 @@ def begin_changes(venv: Path, names: list[str]) -> None:
 
 
 def end_changes(venv: Path) -> None:
-    """Every change is complete: forget the journal and the backups."""
-    directory = state_dir(venv)
+    """Every change is complete: forget the backups, then the journal (in that order, so that
+    a run killed in between still has a journal that sends the next one to clean up)."""
+    remove_backups(venv)
     try:
-        os.unlink(directory / JOURNAL_NAME)
+        os.unlink(state_dir(venv) / JOURNAL_NAME)
     except FileNotFoundError:
         pass
-    for backup in directory.glob(f"{BACKUP_PREFIX}*"):
+
+
+def remove_backups(venv: Path) -> None:
+    """Remove every backup directory: only call it holding the lock, when no run has one."""
+    for backup in state_dir(venv).glob(f"{BACKUP_PREFIX}*"):
         shutil.rmtree(backup, ignore_errors=True)
 
 
