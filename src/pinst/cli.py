@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from pinst import __version__
 from pinst.errors import PinstError, UsageError
-from pinst.report import set_log_verbosity
+from pinst.report import say, set_log_verbosity
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
 
@@ -101,6 +100,15 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--no-index", action="store_true", help="use no index, only --find-links, URLs and paths"
     )
     install.add_argument(
+        "--timeout",
+        type=_seconds,
+        # argparse converts a string default with ``type`` too, so a bad value is caught here.
+        default=os.environ.get("PINST_HTTP_TIMEOUT") or None,
+        metavar="SECONDS",
+        help="how long to wait for a server to connect or send more data before retrying, "
+        "then failing (default: $PINST_HTTP_TIMEOUT, else 30)",
+    )
+    install.add_argument(
         "--cache-dir",
         type=Path,
         metavar="DIR",
@@ -148,6 +156,19 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     install.set_defaults(handler=_run_install)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds greater than 0 (from --timeout or "
+            "PINST_HTTP_TIMEOUT); give one such as 30 or 2.5"
+        )
+    return seconds
+
+
 def _run_install(args: argparse.Namespace) -> int:
     from pinst.cache import default_cache_dir
     from pinst.install import InstallOptions, install
@@ -179,6 +200,7 @@ def _run_install(args: argparse.Namespace) -> int:
         compile_bytecode=args.compile_bytecode,
         entries_cache=Path(args.entries_cache) if args.entries_cache else None,
         per_filesystem_cache=args.per_filesystem_cache,
+        timeout=args.timeout,
     )
     install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0
@@ -264,8 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except PinstError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        say(f"error: {error.message}")
         return error.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        say("error: interrupted")
         return 130

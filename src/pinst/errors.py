@@ -21,3 +21,11 @@ class UsageError(PinstError):
     """The command line itself is wrong (exit status 2, as argparse uses)."""
 
     exit_code = 2
+
+
+class DownloadError(PinstError):
+    """A server could not be reached, refused, or sent something unusable.
+
+    Raised where the URL is known; the stage that knows which requirement needed the URL adds
+    that to the message.
+    """

@@ -39,6 +39,7 @@ class InstallOptions:
     compile_bytecode: bool = False
     entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
     per_filesystem_cache: bool = True
+    timeout: float | None = None  # seconds for each network wait; None: the HTTP default
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:
