@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +17,7 @@ from pinst.errors import PinstError
 from pinst.fetch import DownloadRequest, download
 from pinst.http import RetryPolicy, warn_if_insecure
 from pinst.index import DistributionFile
-from pinst.urls import redact, strip_credentials
+from pinst.urls import redact, redact_text, strip_credentials
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url, file_path
 from tests.support.wheels import build_wheel, sha256_of
 
@@ -197,17 +199,69 @@ def test_connection_refused(cache: Cache, clients: Clients) -> None:
     assert "connection refused" in raised.value.message.lower()
 
 
-@pytest.mark.parametrize(
-    "fault", [Fault(truncate=True), Fault(disconnect=True)], ids=["truncated", "disconnected"]
-)
-def test_broken_transfers_are_retried(
-    server: IndexServer, cache: Cache, clients: Clients, fault: Fault
-) -> None:
+BROKEN_TRANSFERS = {
+    "truncated": Fault(truncate=True),
+    "disconnected": Fault(disconnect=True),
+    "reset": Fault(reset=True),
+    "stalled": Fault(stall=30),
+    "stalled-midway": Fault(stall_midway=30),
+    "content-length-too-long": Fault(length_error=1000),
+}
+
+
+@pytest.mark.parametrize("fault", BROKEN_TRANSFERS.values(), ids=BROKEN_TRANSFERS.keys())
+def test_broken_transfers_are_retried(server: IndexServer, cache: Cache, fault: Fault) -> None:
     wheel = build_wheel(server.directory, "demo", "1.0", files={"blob": b"\x00" * 100_000})
     server.inject(file_path(wheel.name), fault)
-    [path] = fetch(cache, clients, request(remote(server, wheel, index_hash=sha256_of(wheel))))
+    clients = Clients(timeout=0.3 if fault.stall or fault.stall_midway else None)
+    try:
+        [path] = fetch(cache, clients, request(remote(server, wheel, index_hash=sha256_of(wheel))))
+    finally:
+        clients.close()
     assert path.read_bytes() == wheel.read_bytes()
     assert server.requests[file_path(wheel.name)] == 2
+    assert list(cache.tmp.iterdir()) == []
+
+
+def test_a_stalled_server_times_out_with_the_configured_timeout(
+    server: IndexServer, cache: Cache
+) -> None:
+    wheel = build_wheel(server.directory, "demo", "1.0")
+    server.inject(file_path(wheel.name), *[Fault(stall=30)] * 4)
+    clients = Clients(timeout=0.2)
+    started = time.monotonic()
+    try:
+        with pytest.raises(PinstError) as raised:
+            fetch(cache, clients, request(remote(server, wheel)))
+    finally:
+        clients.close()
+    assert time.monotonic() - started < 5
+    assert "the server sent nothing for 0.2 s (tried 4 times)" in raised.value.message
+    assert "--timeout" in raised.value.message
+    assert cache_is_empty(cache)
+
+
+def test_a_wheel_cut_short_without_any_hash_is_not_stored(
+    server: IndexServer, cache: Cache, clients: Clients
+) -> None:
+    wheel = build_wheel(server.directory, "demo", "1.0")
+    server.inject(file_path(wheel.name), Fault(length_error=-100))
+    with pytest.raises(PinstError) as raised:
+        fetch(cache, clients, request(remote(server, wheel)))  # no hash from pin or index
+    assert "is not a complete wheel" in raised.value.message
+    assert server.file_url(wheel.name) in raised.value.message
+    assert cache_is_empty(cache)
+
+
+def test_retry_after_as_a_date(server: IndexServer, cache: Cache, clients: Clients) -> None:
+    wheel = build_wheel(server.directory, "demo", "1.0")
+    later = email.utils.formatdate(time.time() + 10, usegmt=True)
+    server.inject(file_path(wheel.name), Fault(status=503, retry_after=later))
+    slept: list[float] = []
+    policy = RetryPolicy(base_delay=0.001, sleep=slept.append)
+    fetch(cache, clients, request(remote(server, wheel)), policy=policy)
+    [delay] = slept
+    assert 8 <= delay <= 10
 
 
 def test_credentials_work_and_stay_secret(
@@ -292,6 +346,25 @@ def test_unsafe_filename_is_refused(cache: Cache, clients: Clients) -> None:
 )
 def test_redact(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "'demo @ https://u:p4ss@host/d.whl' and --index-url=http://tok@h:1/simple",
+            "'demo @ https://u:****@host/d.whl' and --index-url=http://****@h:1/simple",
+        ),
+        (
+            "see https://host/a@b and mail me@example.org",
+            "see https://host/a@b and mail me@example.org",
+        ),
+        ("https://a:b@c@host/x", "https://a:****@host/x"),
+        ("already https://u:****@host/", "already https://u:****@host/"),
+    ],
+)
+def test_redact_text(text: str, shown: str) -> None:
+    assert redact_text(text) == shown
 
 
 def test_strip_credentials() -> None:

@@ -16,7 +16,7 @@ from pinst.errors import PinstError
 from pinst.http import RetryPolicy
 from pinst.index import DistributionFile, Finder, Page, PageCache, parse_page
 from tests.conftest import SRC
-from tests.support.index_server import Clients, IndexServer, closed_port_url
+from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url
 from tests.support.wheels import build_wheel, sha256_of
 
 FAST = RetryPolicy(base_delay=0.001)
@@ -36,8 +36,9 @@ def finder(
     find_links: tuple[str, ...] = (),
     pages: Path | None = None,
     offline: bool = False,
+    retry: RetryPolicy = FAST,
 ) -> Finder:
-    return Finder(clients, index_urls, find_links, pages, offline=offline, retry=FAST)
+    return Finder(clients, index_urls, find_links, pages, offline=offline, retry=retry)
 
 
 def by_name(files: list[DistributionFile]) -> dict[str, DistributionFile]:
@@ -165,6 +166,47 @@ def test_page_request_retried_after_503(server: IndexServer, clients: Clients) -
     server.inject("/simple/demo/", 503, 503)
     assert len(finder(clients, server.url).files(DEMO)) == 1
     assert server.requests["/simple/demo/"] == 3
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault(reset=True), Fault(truncate=True), Fault(stall=30), Fault(length_error=50)],
+    ids=["reset", "truncated", "stalled", "content-length-too-long"],
+)
+def test_broken_page_transfers_are_retried(server: IndexServer, fault: Fault) -> None:
+    build_wheel(server.directory, "demo", "1.0")
+    server.inject("/simple/demo/", fault)
+    clients = Clients(timeout=0.3 if fault.stall or fault.stall_midway else None)
+    try:
+        assert len(finder(clients, server.url).files(DEMO)) == 1
+    finally:
+        clients.close()
+    assert server.requests["/simple/demo/"] == 2
+
+
+def test_page_retry_after_is_honoured_up_to_a_cap(server: IndexServer, clients: Clients) -> None:
+    build_wheel(server.directory, "demo", "1.0")
+    server.inject(
+        "/simple/demo/",
+        Fault(status=429, retry_after="3"),
+        Fault(status=503, retry_after="86400"),  # a day: capped
+    )
+    slept: list[float] = []
+    patient = RetryPolicy(base_delay=0.001, max_delay=30.0, sleep=slept.append)
+    assert len(finder(clients, server.url, retry=patient).files(DEMO)) == 1
+    assert slept == [3.0, 30.0]
+
+
+def test_a_page_that_does_not_parse_is_not_cached(
+    server: IndexServer, clients: Clients, cache_dir: Path
+) -> None:
+    build_wheel(server.directory, "demo", "1.0")
+    server.inject("/simple/demo/", Fault(length_error=-20))  # cuts the JSON short
+    with pytest.raises(PinstError, match="not a simple-API JSON page"):
+        finder(clients, server.url, pages=cache_dir).files(DEMO)
+    assert not cache_dir.exists() or list(cache_dir.iterdir()) == []
+    assert len(finder(clients, server.url, pages=cache_dir).files(DEMO)) == 1
+    assert server.requests["/simple/demo/"] == 2
 
 
 def test_credentials_in_index_url(server: IndexServer, clients: Clients) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pinst import __version__
 from pinst.errors import PinstError, UsageError, advice_for, describe
-from pinst.report import set_log_verbosity
+from pinst.report import say, set_log_verbosity
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
 
@@ -102,6 +102,15 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--no-index", action="store_true", help="use no index, only --find-links, URLs and paths"
     )
     install.add_argument(
+        "--timeout",
+        type=_seconds,
+        # argparse converts a string default with ``type`` too, so a bad value is caught here.
+        default=os.environ.get("PINST_HTTP_TIMEOUT") or None,
+        metavar="SECONDS",
+        help="how long to wait for a server to connect or send more data before retrying, "
+        "then failing (default: $PINST_HTTP_TIMEOUT, else 30)",
+    )
+    install.add_argument(
         "--cache-dir",
         type=Path,
         metavar="DIR",
@@ -149,6 +158,19 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     install.set_defaults(handler=_run_install)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds greater than 0 (from --timeout or "
+            "PINST_HTTP_TIMEOUT); give one such as 30 or 2.5"
+        )
+    return seconds
+
+
 def _run_install(args: argparse.Namespace) -> int:
     from pinst.cache import default_cache_dir
     from pinst.install import InstallOptions, install
@@ -181,6 +203,7 @@ def _run_install(args: argparse.Namespace) -> int:
         entries_cache=Path(args.entries_cache) if args.entries_cache else None,
         per_filesystem_cache=args.per_filesystem_cache,
         command_line=args.command_line,
+        timeout=args.timeout,
     )
     install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0
@@ -269,18 +292,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except PinstError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        say(f"error: {error.message}")
         return error.exit_code
     except OSError as error:  # the system refused something no stage expected to fail
-        print(f"error: {describe(error)}. {advice_for(error)}", file=sys.stderr)
+        say(f"error: {describe(error)}. {advice_for(error)}")
         return 1
     except KeyboardInterrupt as stop:
         terminated = isinstance(stop, Terminated)
         reason = "stopped by SIGTERM" if terminated else "interrupted"
-        print(
+        say(
             f"error: {reason}. A change to the venv that had begun was undone; run the same "
-            "command again to install.",
-            file=sys.stderr,
+            "command again to install."
         )
         return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
 

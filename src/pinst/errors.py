@@ -25,6 +25,14 @@ class UsageError(PinstError):
     exit_code = 2
 
 
+class DownloadError(PinstError):
+    """A server could not be reached, refused, or sent something unusable.
+
+    Raised where the URL is known; the stage that knows which requirement needed the URL adds
+    that to the message.
+    """
+
+
 def advice_for(error: OSError) -> str:
     """What to do about an operating system error, by its errno."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -1,9 +1,10 @@
 """Downloads into the content-addressed wheel cache, verified before anything is published.
 
 Each file streams into a private directory in the cache's tmp bucket while it is hashed, so
-memory stays flat however large the wheel. Only after every expected hash matches is the
-directory renamed to ``wheels-v1/<sha256>/``: a half-written or tampered file is never visible
-under a hash it does not have.
+memory stays flat however large the wheel. Only after every expected hash matches, and the file
+ends as a zip archive must, is the directory renamed to ``wheels-v1/<sha256>/``: a half-written,
+cut-short or tampered file is never visible under a hash it does not have. A failed or cancelled
+download leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
+import time
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from pinst.cache import Cache, publish_directory
-from pinst.errors import PinstError, naming
+from pinst.errors import DownloadError, PinstError, naming
 from pinst.hashing import hash_file
 from pinst.urls import redact
 
@@ -43,6 +46,7 @@ class DownloadRequest:
     # The index's own hashes, in ``file.hashes``, must each match exactly on top of that.
     expected_hashes: Mapping[str, frozenset[str]]
     label: str  # who asked for the file, e.g. "requirements.txt:12"
+    requirement: str = ""  # what asked for it, e.g. "demo==1.0"; redacted, for messages
 
 
 class _Cancelled(Exception):
@@ -119,6 +123,7 @@ class _Job:
             except OSError as error:
                 raise naming(error, target) from None
             _verify(item, digests)
+            _check_complete(item, target)
             final = self.cache.wheel_dir(digests["sha256"])
             published = final / filename
             if publish_directory(staging, final) or published.is_file():
@@ -138,6 +143,11 @@ class _Job:
         def save(response: httpx.Response) -> dict[str, str]:
             return self._write(response.iter_bytes(CHUNK), target, algorithms)
 
+        policy = self.retry or http.RetryPolicy()
+        if policy.sleep is time.sleep:
+            # Wait on the stop event instead: once another download has failed the run, this
+            # one gives up at once, not after its backoff (a Retry-After may ask for 30 s).
+            policy = replace(policy, sleep=self._pause)
         try:
             return http.stream(
                 self.client(),
@@ -145,10 +155,14 @@ class _Job:
                 save,
                 # The bytes on disk must be the bytes the hashes describe, not a decoded form.
                 headers={"Accept-Encoding": "identity"},
-                policy=self.retry,
+                policy=policy,
             )
         except PinstError as error:
-            raise PinstError(f"{item.label}: {error.message}") from error
+            raise DownloadError(f"{_who(item)}: {error.message}") from error
+
+    def _pause(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise _Cancelled
 
     def _copy_local(
         self, item: DownloadRequest, source: Path, target: Path, algorithms: frozenset[str]
@@ -176,6 +190,25 @@ class _Job:
                     hasher.update(chunk)
                 self.on_progress(len(chunk))
         return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def _who(item: DownloadRequest) -> str:
+    return f"{item.label}: {item.requirement}" if item.requirement else item.label
+
+
+def _check_complete(item: DownloadRequest, path: Path) -> None:
+    """A wheel is a zip archive, whose directory is at its very end: a file cut short lacks it.
+
+    The hashes catch that too, when there are any; without them, this keeps a download that a
+    server's wrong Content-Length cut short out of the cache.
+    """
+    if not zipfile.is_zipfile(path):
+        raise DownloadError(
+            f"{_who(item)}: {item.file.filename} from {redact(item.file.url)} is not a complete "
+            "wheel (no zip directory at its end): it was cut short, for example by a server "
+            "that announced a wrong Content-Length, or it is no wheel at all. Try again; if it "
+            "persists, tell whoever publishes the file."
+        )
 
 
 def _algorithms(item: DownloadRequest) -> frozenset[str]:
@@ -220,7 +253,7 @@ def _mismatch(
         )
     source = "the index's hash" if from_index else "any --hash of the pin"
     return PinstError(
-        f"{item.label}: {item.file.filename} from "
+        f"{_who(item)}: {item.file.filename} from "
         f"{redact(item.file.url)} does not match {source}. Expected {wanted}; got {got}. "
         f"{advice}"
     )

@@ -7,6 +7,7 @@ not pay for importing it. The URL helpers every stage needs are in ``urls.py``.
 from __future__ import annotations
 
 import base64
+import email.utils
 import ipaddress
 import netrc
 import os
@@ -18,12 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pinst import __version__
-from pinst.errors import PinstError
+from pinst.errors import DownloadError, PinstError
 from pinst.report import pinst_logger
-from pinst.urls import redact
+from pinst.urls import redact, redact_text
 
 if TYPE_CHECKING:
     import httpx
@@ -33,17 +34,23 @@ T = TypeVar("T")
 logger = pinst_logger()
 
 USER_AGENT = f"pinst/{__version__}"
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 30.0  # seconds; --timeout and PINST_HTTP_TIMEOUT change it
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# How httpx (h11) reports a body that ended before its Content-Length.
+_INCOMPLETE_BODY = re.compile(r"received (\d+) bytes, expected (\d+)")
 
 
-def create_client() -> httpx.Client:
-    """The shared client: pooled, redirect-following, honouring proxies and SSL_CERT_FILE."""
+def create_client(timeout: float | None = None) -> httpx.Client:
+    """The shared client: pooled, redirect-following, honouring proxies and SSL_CERT_FILE.
+
+    ``timeout`` (default ``DEFAULT_TIMEOUT``) bounds every single wait: to connect, and for the
+    next bytes of a response, so a stalled server is given up on. It does not bound a whole
+    transfer: a large wheel on a slow but steady connection takes the time it takes.
+    """
     import httpx
 
     return httpx.Client(
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+        timeout=httpx.Timeout(DEFAULT_TIMEOUT if timeout is None else timeout),
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT},
         auth=_UrlOrNetrcAuth(),
@@ -117,9 +124,15 @@ def _read_netrc() -> netrc.netrc | None:
         return None
     try:
         return netrc.netrc(str(path))
-    except (netrc.NetrcParseError, OSError) as error:
-        logger.warning("Ignoring %s, which pinst cannot read: %s", path, error)
-        return None
+    except netrc.NetrcParseError as error:
+        # Only the line: the parser's message quotes the token it choked on, which is often
+        # the password of a line written wrong.
+        logger.warning(
+            "Ignoring %s: pinst cannot parse it (near line %d). Fix that line.", path, error.lineno
+        )
+    except OSError as error:
+        logger.warning("Ignoring %s, which pinst cannot read: %s", path, error.strerror or error)
+    return None
 
 
 def _default_base_delay() -> float:
@@ -174,7 +187,7 @@ def request(
             raise _TransientStatus(response)
         return response
 
-    return _with_retries(url, once, policy or RetryPolicy())
+    return _with_retries(url, once, policy or RetryPolicy(), client.timeout)
 
 
 def stream(
@@ -198,10 +211,12 @@ def stream(
             raise_for_status(response, url)
             return consume(response)
 
-    return _with_retries(url, once, policy or RetryPolicy())
+    return _with_retries(url, once, policy or RetryPolicy(), client.timeout)
 
 
-def _with_retries(url: str, once: Callable[[], T], policy: RetryPolicy) -> T:
+def _with_retries(
+    url: str, once: Callable[[], T], policy: RetryPolicy, timeout: httpx.Timeout
+) -> T:
     import httpx
 
     warn_if_insecure(url)
@@ -210,17 +225,21 @@ def _with_retries(url: str, once: Callable[[], T], policy: RetryPolicy) -> T:
         try:
             return once()
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
-            raise PinstError(
+            raise DownloadError(
                 f"{redact(url)} is not a URL pinst can download from "
                 f"({_scrub(str(error), url)}). Use an https:// or http:// URL."
             ) from error
         except (httpx.TransportError, _TransientStatus) as error:
             if attempt >= policy.retries or not _worth_retrying(error):
-                raise PinstError(_failure_message(url, error, attempt + 1)) from error
+                raise DownloadError(_failure_message(url, error, attempt + 1, timeout)) from error
             delay = policy.delay(attempt, _retry_after(error))
-            logger.debug("%s: %s; retrying in %.2f s", redact(url), _describe(error, url), delay)
+            what = _describe(error, url, timeout)
+            logger.debug("%s: %s; retrying in %.2f s", redact(url), what, delay)
             policy.sleep(delay)
             attempt += 1
+        except httpx.RequestError as error:
+            # A redirect loop or a body that does not decode: the same again next time.
+            raise DownloadError(_failure_message(url, error, attempt + 1, timeout)) from error
 
 
 def _worth_retrying(error: Exception) -> bool:
@@ -229,38 +248,57 @@ def _worth_retrying(error: Exception) -> bool:
 
 
 def _retry_after(error: Exception) -> float | None:
-    """The server's Retry-After in seconds, if it sent one as a number (the usual form)."""
+    """The server's Retry-After in seconds, given as a number (the usual form) or a date."""
     if not isinstance(error, _TransientStatus):
         return None
     value = error.response.headers.get("Retry-After", "").strip()
     try:
         return max(0.0, float(value))
     except ValueError:
-        return None
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # missing or unreadable: back off as usual
+    return max(0.0, when.timestamp() - time.time())
 
 
-def _failure_message(url: str, error: Exception, attempts: int) -> str:
+def _failure_message(url: str, error: Exception, attempts: int, timeout: httpx.Timeout) -> str:
     tried = f" (tried {attempts} times)" if attempts > 1 else ""
-    return f"Could not download {redact(url)}: {_describe(error, url)}{tried}. {_advice(error)}"
+    what = _describe(error, url, timeout)
+    return f"Could not download {redact(url)}: {what}{tried}. {_advice(error)}"
 
 
-def _describe(error: Exception, url: str) -> str:
+def _describe(error: Exception, url: str, timeout: httpx.Timeout) -> str:
     import httpx
 
     if isinstance(error, _TransientStatus):
         response = error.response
         return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
     if isinstance(error, httpx.ConnectTimeout):
-        return f"could not connect within {CONNECT_TIMEOUT:g} s"
+        return f"could not connect within {_seconds(timeout.connect)}"
+    if isinstance(error, httpx.ReadTimeout):
+        return f"the server sent nothing for {_seconds(timeout.read)}"
     if isinstance(error, httpx.TimeoutException):
-        return f"timed out after {READ_TIMEOUT:g} s without data"
+        return f"timed out after {_seconds(timeout.write)}"
     # OS errors arrive as "[Errno 111] Connection refused"; the number helps nobody.
-    detail = re.sub(r"\[Errno -?\d+\]\s*", "", _scrub(str(error), url)).strip()
+    detail = re.sub(r"\[Errno -?\d+\]\s*", "", _scrub(str(error), url)).strip().rstrip(".")
     if not detail:
         return type(error).__name__
+    detail = detail[0].lower() + detail[1:]
     if isinstance(error, httpx.RemoteProtocolError):
+        incomplete = _INCOMPLETE_BODY.search(detail)
+        if incomplete:
+            received, expected = incomplete.groups()
+            return f"the connection closed after {received} of the {expected} bytes announced"
+        if "without sending a response" in detail:
+            return "the server closed the connection without answering"
         return f"the connection broke off ({detail})"
-    return detail[0].lower() + detail[1:]
+    return detail
+
+
+def _seconds(value: float | None) -> str:
+    return "the time allowed" if value is None else f"{value:g} s"  # None: pinst never sets it
 
 
 def _advice(error: Exception) -> str:
@@ -274,7 +312,17 @@ def _advice(error: Exception) -> str:
             "network, point SSL_CERT_FILE at its CA bundle."
         )
     if isinstance(error, httpx.TimeoutException):
-        return "The server or the network is slow; try again later."
+        return (
+            "The server or the network is slow; try again later, or allow more time with "
+            "--timeout SECONDS (or PINST_HTTP_TIMEOUT)."
+        )
+    if isinstance(error, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
+        return (
+            "The connection keeps breaking off; try again later, or use another index or "
+            "mirror. A proxy (HTTPS_PROXY) that cuts long transfers short can cause this too."
+        )
+    if isinstance(error, httpx.TooManyRedirects):
+        return "The server redirects in a loop; check the URL, or tell the index operator."
     return "Check the URL, your network connection and proxy settings (HTTPS_PROXY)."
 
 
@@ -296,13 +344,21 @@ def raise_for_status(response: httpx.Response, url: str) -> None:
         advice = "Nothing is there; check the URL."
     else:
         advice = "Check the URL, or try again later."
-    raise PinstError(f"Could not download {redact(url)}: {what}. {advice}")
+    raise DownloadError(f"Could not download {redact(url)}: {what}. {advice}")
 
 
 def _scrub(text: str, url: str) -> str:
-    """``text`` with the URL's password removed, should a library message have quoted it."""
-    password = urlsplit(url).password
-    return text.replace(password, "****") if password else text
+    """``text`` without the URL's secret, should a library message have quoted it.
+
+    The secret is the password, or a user name standing alone (usually a token), as written in
+    the URL and decoded.
+    """
+    parts = urlsplit(url)
+    secret = parts.password or parts.username
+    if secret:
+        for form in sorted({secret, unquote(secret)}, key=len, reverse=True):
+            text = text.replace(form, "****")
+    return redact_text(text)
 
 
 _warned_hosts: set[str] = set()

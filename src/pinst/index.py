@@ -6,6 +6,7 @@ project name registered by a stranger on a later index can then never shadow a p
 
 Index pages are cached in ``pages-v1`` with their HTTP validators and honour ``Cache-Control``,
 so a repeated lookup within ``max-age`` makes no request at all and the client is never built.
+A page is stored only once it has been read without error: a broken one is never served again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from urllib.request import url2pathname
 
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename
 
-from pinst.errors import PinstError
+from pinst.errors import DownloadError, PinstError
 from pinst.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
@@ -97,9 +98,9 @@ class Finder:
     def _from_indexes(self, name: NormalizedName) -> list[DistributionFile] | None:
         for index_url in self._index_urls:
             page_url = f"{index_url.rstrip('/')}/{name}/"
-            page = self._page(page_url, SIMPLE_ACCEPT)
-            if page is not None:
-                return parse_page(page, credentials_from=index_url, origin=redact(index_url))
+            files = self._files_on(page_url, SIMPLE_ACCEPT, credentials_from=index_url)
+            if files is not None:
+                return files
         return None
 
     def _linked_files(self, location: str) -> list[DistributionFile]:
@@ -115,35 +116,46 @@ class Finder:
     def _read_find_links(self, location: str) -> list[DistributionFile]:
         scheme = urlsplit(location).scheme
         if scheme in ("http", "https"):
-            page = self._page(location, HTML_ACCEPT)
-            if page is None and not self._offline:
+            files = self._files_on(location, HTML_ACCEPT, credentials_from=location)
+            if files is None and not self._offline:
                 raise PinstError(
                     f"The --find-links page {redact(location)} does not exist (HTTP 404). "
                     "Check the URL."
                 )
-            return parse_page(page, location, redact(location)) if page else []
+            return files or []
         path = Path(url2pathname(urlsplit(location).path)) if scheme == "file" else Path(location)
         return _local_files(path, location)
 
-    def _page(self, url: str, accept: str) -> Page | None:
-        """The page at ``url``; None if the server has no such page, or, offline, if the cache
-        has no copy."""
-        cached = self._pages.load(url) if self._pages else None
-        if self._offline:
-            return cached.page if cached else None
-        if cached is not None and cached.is_fresh():
-            return cached.page
-        return self._download_page(url, accept, cached)
+    def _files_on(
+        self, url: str, accept: str, credentials_from: str
+    ) -> list[DistributionFile] | None:
+        """The files the page at ``url`` lists; None if the server has no such page, or, offline,
+        if the cache has no copy.
 
-    def _download_page(self, url: str, accept: str, cached: CachedPage | None) -> Page | None:
+        Links to the host of ``credentials_from`` get its credentials (see ``parse_page``).
+        """
+        origin = redact(credentials_from)
+        cached = self._pages.load(url) if self._pages else None
+        if self._offline or (cached is not None and cached.is_fresh()):
+            return parse_page(cached.page, credentials_from, origin) if cached else None
+        entry = self._download_page(url, accept, cached)
+        if entry is None:
+            return None
+        files = parse_page(entry.page, credentials_from, origin)
+        # Stored only now: a page that was cut short or garbled must not be served from the
+        # cache until it expires.
+        if self._pages is not None and entry.storable:
+            self._pages.store(url, entry)
+        return files
+
+    def _download_page(self, url: str, accept: str, cached: CachedPage | None) -> CachedPage | None:
+        """The page at ``url`` as the server has it now (maybe the cached one, revalidated)."""
         from pinst import http
 
         headers = {"Accept": accept, **(cached.validators() if cached else {})}
         response = http.request(self._client(), url, headers=headers, policy=self._retry)
         if response.status_code == 304 and cached is not None:
-            refreshed = cached.revalidated(response.headers)
-            self._store(url, refreshed)
-            return refreshed.page
+            return cached.revalidated(response.headers)
         if response.status_code in (404, 410):
             return None
         http.raise_for_status(response, url)
@@ -152,12 +164,7 @@ class Finder:
             text=response.text,
             content_type=response.headers.get("Content-Type", "text/html"),
         )
-        self._store(url, CachedPage.from_response(page, response.headers))
-        return page
-
-    def _store(self, url: str, entry: CachedPage) -> None:
-        if self._pages is not None and entry.storable:
-            self._pages.store(url, entry)
+        return CachedPage.from_response(page, response.headers)
 
     def _not_found(self, name: str) -> PinstError:
         places = [redact(url) for url in [*self._index_urls, *self._find_links]]
@@ -238,7 +245,7 @@ def _parse_json(page: Page, origin: str) -> list[DistributionFile]:
             raise ValueError(f"API version {version}; pinst understands 1.x")
         return [_json_file(entry, page.url, origin) for entry in entries]
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise PinstError(
+        raise DownloadError(
             f"The index page {redact(page.url)} is not a simple-API JSON page pinst can read "
             f"({error}). Check that the index URL points at a PEP 691 simple index."
         ) from error

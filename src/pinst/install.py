@@ -43,6 +43,7 @@ class InstallOptions:
     entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
     per_filesystem_cache: bool = True
     command_line: Sequence[str] | None = None  # the arguments, for the stamp (see stamp.py)
+    timeout: float | None = None  # seconds for each network wait; None: the HTTP default
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:

@@ -11,19 +11,20 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
-from pinst.errors import PinstError, advice_for, describe
+from pinst.errors import DownloadError, PinstError, advice_for, describe
 from pinst.manifest import Manifest
 from pinst.plan import Change
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin
 from pinst.target import Interpreter
 from pinst.unpack import entry_for, unpack
-from pinst.urls import strip_credentials
+from pinst.urls import redact_text, strip_credentials
 
 if TYPE_CHECKING:
     from pinst.http import SharedClient
@@ -57,6 +58,7 @@ class Preparer:
     cache: Cache  # downloads and index pages
     entries: Cache  # unpacked wheels, on the venv's filesystem
     reporter: Reporter
+    timeout: float | None = None  # seconds for each network wait; None: the HTTP default
     # A locked requirements file lists the hashes of every platform's wheel: one listing of
     # each bucket answers for all of them, instead of a failed open per hash.
     _unpacked: frozenset[str] = field(init=False)
@@ -124,13 +126,18 @@ class Preparer:
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
         from pinst.fetch import DownloadRequest, download
-        from pinst.http import SharedClient
+        from pinst.http import SharedClient, create_client
 
-        client = SharedClient()
+        client = SharedClient(partial(create_client, self.timeout))
         try:
             files = self._locate([change.pin for change in changes], client)
             requests = [
-                DownloadRequest(file, change.pin.hashes, label=str(change.pin.origin))
+                DownloadRequest(
+                    file,
+                    change.pin.hashes,
+                    label=str(change.pin.origin),
+                    requirement=redact_text(change.pin.text),
+                )
                 for change, file in zip(changes, files, strict=True)
             ]
             wheels = download(requests, self.cache, client, workers=WORKERS)
@@ -153,7 +160,13 @@ class Preparer:
         def locate_one(pin: Pin) -> DistributionFile:
             if pin.url is not None:
                 return direct_file(pin)
-            files = finder.files(pin.name)
+            try:
+                files = finder.files(pin.name)
+            except DownloadError as error:
+                # The message names the page; say which requirement needed it.
+                raise DownloadError(
+                    f"{pin.origin}: {redact_text(pin.text)}: {error.message}"
+                ) from error
             return choose_wheel(pin, files, self.interpreter, self.reporter.warn)
 
         with ThreadPoolExecutor(WORKERS) as pool:

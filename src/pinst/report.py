@@ -1,6 +1,7 @@
 """What pinst tells the user: a line per change, warnings, and a summary with the time taken.
 
-Messages go to stderr, as uv does, so stdout stays free for machine-readable output.
+Messages go to stderr, as uv does, so stdout stays free for machine-readable output. Every line
+goes through ``say``, which hides the credentials of any URL in it, wherever the text came from.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
+
+from pinst.urls import redact_text
 
 if TYPE_CHECKING:
     import logging
@@ -23,23 +26,28 @@ class Reporter:
 
     def info(self, message: str) -> None:
         if self.verbosity >= 0:
-            print(message, file=self.stream)
+            say(message, self.stream)
 
     def detail(self, message: str) -> None:
         if self.verbosity >= 1:
-            print(message, file=self.stream)
+            say(message, self.stream)
 
     def warn(self, message: str) -> None:
         """Say a warning once per run, whatever the verbosity short of -q."""
         if message not in self.warned and self.verbosity >= 0:
             self.warned.add(message)
-            print(f"warning: {message}", file=self.stream)
+            say(f"warning: {message}", self.stream)
 
     def error(self, message: str) -> None:
-        print(f"error: {message}", file=self.stream)
+        say(f"error: {message}", self.stream)
 
     def elapsed(self) -> str:
         return format_duration(time.perf_counter() - self.started)
+
+
+def say(message: str, stream: TextIO | None = None) -> None:
+    """Print one message (to stderr by default), with the credentials of its URLs hidden."""
+    print(redact_text(message), file=stream or sys.stderr)
 
 
 def format_duration(seconds: float) -> str:
@@ -70,7 +78,7 @@ def pinst_logger() -> logging.Logger:
     class PrefixFormatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
             prefix = "warning: " if record.levelno >= logging.WARNING else ""
-            return prefix + record.getMessage()
+            return redact_text(prefix + record.getMessage())
 
     logger = logging.getLogger("pinst")
     if not logger.handlers:

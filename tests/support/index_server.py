@@ -7,7 +7,9 @@ Routes::
 
 Tests steer it through plain attributes (``yanked``, ``requires_python``, ``hash_override``,
 ``faults``, ``auth``, ...) and check ``requests`` (a Counter of paths) to prove that a run made
-no network requests. Use it as a context manager; a test module's fixture can be::
+no network requests, or retried, and ``request_times`` to see how long it waited in between.
+As a proxy (``HTTP_PROXY``), it serves any host's ``/simple/`` and ``/files/`` paths as its own.
+Use it as a context manager; a test module's fixture can be::
 
     @pytest.fixture
     def server(tmp_path: Path) -> Iterator[IndexServer]:
@@ -24,13 +26,16 @@ import html
 import json
 import shutil
 import socket
+import struct
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -51,15 +56,31 @@ HTML_TYPE = "text/html; charset=utf-8"
 class Fault:
     """One scripted misbehaviour for one request to a path.
 
-    ``status`` answers with that code and an empty body (200 means: serve normally);
-    ``disconnect`` closes the connection without any response; ``truncate`` sends the real
-    headers (with the full Content-Length) and only half of the body, then closes.
+    Before any response: ``stall`` waits that many seconds (or until the server stops);
+    ``disconnect`` then closes the connection without a response; a ``status`` other than 200
+    answers with that code, an empty body and the ``Retry-After`` and ``Location`` headers given.
+    Otherwise the real response goes out, broken as asked:
+
+    - ``truncate``: the full Content-Length, half of the body, then the connection closes;
+    - ``reset``: the same, but the connection is reset (RST) instead of closed;
+    - ``stall_midway``: half of the body, then a wait of that many seconds, then the rest;
+    - ``length_error``: a Content-Length this many bytes off the real length (positive: longer
+      than the body), the whole body, then the connection closes.
     """
 
     status: int = 200
     retry_after: str | None = None
+    location: str | None = None
     disconnect: bool = False
+    stall: float = 0.0
     truncate: bool = False
+    reset: bool = False
+    stall_midway: float = 0.0
+    length_error: int = 0
+
+    @property
+    def breaks_body(self) -> bool:
+        return self.truncate or self.reset or bool(self.stall_midway or self.length_error)
 
 
 class IndexServer:
@@ -78,8 +99,11 @@ class IndexServer:
         self.requests: collections.Counter[str] = collections.Counter()
         self.not_modified: collections.Counter[str] = collections.Counter()  # 304s per path
         self.headers_seen: dict[str, dict[str, str]] = {}  # path -> headers of its last request
+        # path -> time.monotonic() of each request, to check the waits between retries
+        self.request_times: dict[str, list[float]] = collections.defaultdict(list)
+        self.stopping = threading.Event()  # ends every stall at once when the server stops
         self.lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_class(self))
         self._httpd.daemon_threads = True
         # A short poll interval lets shutdown() return quickly: every test stops a server.
         self._thread = threading.Thread(
@@ -123,6 +147,7 @@ class IndexServer:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -186,6 +211,13 @@ def _project_of(filename: str) -> str | None:
         return None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (a timeout, on purpose) breaks the pipe we then write to.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def _handler_class(server: IndexServer) -> type[BaseHTTPRequestHandler]:
     class Handler(_Handler):
         index = server
@@ -202,28 +234,34 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep test output clean
 
     def do_GET(self) -> None:
-        path = self.request_path = self.path.split("?", 1)[0]
+        # A proxy gets the absolute URL (GET http://host/simple/...): serve it as its path, so
+        # this server can stand in for a remote host through HTTP_PROXY.
+        path = self.request_path = urlsplit(self.path).path
         with self.index.lock:
             self.index.requests[path] += 1
+            self.index.request_times[path].append(time.monotonic())
             self.index.headers_seen[path] = dict(self.headers.items())
         fault = self.index.next_fault(path)
+        if fault.stall:
+            self.index.stopping.wait(fault.stall)
         if fault.disconnect:
             self.close_connection = True
             return
         if fault.status != 200:
-            extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            self._respond(fault.status, b"", "text/plain", extra)
+            extra = {"Retry-After": fault.retry_after, "Location": fault.location}
+            headers = {name: value for name, value in extra.items() if value is not None}
+            self._respond(fault.status, b"", "text/plain", headers)
             return
         if not self._authorized():
             self._respond(401, b"", "text/plain", {"WWW-Authenticate": 'Basic realm="index"'})
             return
-        self._route(path, fault.truncate)
+        self._route(path, fault)
 
-    def _route(self, path: str, truncate: bool) -> None:
+    def _route(self, path: str, fault: Fault) -> None:
         if path.startswith("/simple/"):
-            self._page(path.removeprefix("/simple/").strip("/"), truncate)
+            self._page(path.removeprefix("/simple/").strip("/"), fault)
         elif path.startswith("/files/"):
-            self._file(unquote(path.removeprefix("/files/")), truncate)
+            self._file(unquote(path.removeprefix("/files/")), fault)
         else:
             self._respond(404, b"not found", "text/plain")
 
@@ -234,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         return self.headers.get("Authorization") == f"Basic {token}"
 
-    def _page(self, name: str, truncate: bool) -> None:
+    def _page(self, name: str, fault: Fault) -> None:
         project = canonicalize_name(name)
         files = self.index.project_files(project)
         if name != project or not files:
@@ -251,20 +289,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self.index.not_modified[self.request_path] += 1
             self._respond(304, b"", None, headers)
             return
-        self._respond(200, body, content_type, headers, truncate)
+        self._respond(200, body, content_type, headers, fault)
 
     def _wants_json(self) -> bool:
         if self.index.flavour != "both":
             return self.index.flavour == "json"
         return JSON_TYPE in self.headers.get("Accept", "")
 
-    def _file(self, filename: str, truncate: bool) -> None:
+    def _file(self, filename: str, fault: Fault) -> None:
         path = self.index.directory / filename
         if "/" in filename or not path.is_file():
             self._respond(404, b"no such file", "text/plain")
             return
-        if truncate:
-            self._respond(200, path.read_bytes(), "application/octet-stream", {}, truncate)
+        if fault.breaks_body:
+            self._respond(200, path.read_bytes(), "application/octet-stream", {}, fault)
             return
         # Streamed, so that serving a huge wheel does not load it into the test process.
         self.send_response(200)
@@ -280,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
         body: bytes,
         content_type: str | None,
         headers: dict[str, str] | None = None,
-        truncate: bool = False,
+        fault: Fault = Fault(),
     ) -> None:
         self.send_response(status)
         if content_type:
@@ -288,21 +326,37 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         if status != 304:
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) + fault.length_error))
         self.end_headers()
-        if truncate:
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.wfile.write(body)
+        if fault.breaks_body:
+            self._send_broken(body, fault)
+        else:
+            self.wfile.write(body)
+
+    def _send_broken(self, body: bytes, fault: Fault) -> None:
+        half = len(body) // 2
+        self.wfile.write(body[:half])
+        self.wfile.flush()
+        # The framing is broken either way: the connection cannot carry another request.
+        self.close_connection = True
+        if fault.reset:
+            # Linger on, with a timeout of 0: closing sends RST instead of FIN. The socket closes
+            # for real only when its last file object (rfile) does.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()
+            self.connection.close()
+        elif not fault.truncate:
+            if fault.stall_midway:
+                self.index.stopping.wait(fault.stall_midway)
+            self.wfile.write(body[half:])
 
 
 class Clients:
     """A shared client factory, as pinst's SharedClient, that records the clients it builds."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float | None = None) -> None:
         self.built: list[httpx.Client] = []
+        self.timeout = timeout
         self._lock = threading.Lock()
 
     def __call__(self) -> httpx.Client:
@@ -310,7 +364,7 @@ class Clients:
 
         with self._lock:
             if not self.built:
-                self.built.append(create_client())
+                self.built.append(create_client(self.timeout))
             return self.built[0]
 
     def close(self) -> None:
