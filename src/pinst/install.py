@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pinst.cache import Cache
 from pinst.installed import installed_distributions
+from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import LinkMode
 from pinst.plan import make_plan
 from pinst.report import Reporter, plural
@@ -39,6 +40,7 @@ class InstallOptions:
     compile_bytecode: bool = False
     entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
     per_filesystem_cache: bool = True
+    unpack_limits: UnpackLimits = DEFAULT_LIMITS
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:
