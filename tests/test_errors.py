@@ -189,3 +189,49 @@ def test_zip_with_traversal_member_is_refused(
     message = install_file(pinst, tmp_path, venv, server, "evil==1.0\n")
     assert "evil.py" in message
     assert not (tmp_path / "evil.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "shown"),
+    [
+        ("-i", "http://[::1", "http://[::1"),
+        ("--extra-index-url", "http://[::1/simple", "http://[::1/simple"),
+        ("-f", "http://exa\u2100mple.com/", "http://exa\u2100mple.com/"),  # NFKC changes the host
+        ("-i", "https://user:secret@[::1/simple", "https://****@[::1/simple"),
+    ],
+)
+def test_a_location_that_is_no_url_is_a_usage_error(
+    pinst: Pinst, tmp_path: Path, option: str, value: str, shown: str
+) -> None:
+    message = fails(
+        pinst, "install", "six==1.17.0", "--venv", tmp_path / "v", option, value, code=2
+    )
+    assert f"{shown!r} is not a valid URL" in message and "secret" not in message
+    assert not (tmp_path / "v").exists()
+
+
+def test_an_index_url_in_a_file_that_is_no_url(
+    pinst: Pinst, tmp_path: Path, venv: Path, server: IndexServer
+) -> None:
+    text = "--index-url http://user:secret@exa\u2100mple.com/\nsix==1\n"
+    message = install_file(pinst, tmp_path, venv, server, text)
+    assert "requirements.txt:1: http://****@exa\u2100mple.com/ is not a valid URL" in message
+    assert "secret" not in message
+
+
+def test_a_find_links_file_that_is_no_html_page(
+    pinst: Pinst, tmp_path: Path, venv: Path, server: IndexServer
+) -> None:
+    wheel = build_wheel(tmp_path / "wheels", "present", "2.0")  # a zip, not a page of links
+    message = install_file(pinst, tmp_path, venv, server, f"-f {wheel}\npresent==2.0\n")
+    assert str(wheel) in message and "not UTF-8 text" in message
+
+
+def test_a_cache_dir_that_is_a_file(pinst: Pinst, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "cache-file"
+    not_a_dir.write_text("hello")
+    message = fails(
+        pinst, "install", "six==1.17.0", "--venv", tmp_path / "v", "--cache-dir", not_a_dir
+    )
+    assert str(not_a_dir) in message
+    assert not_a_dir.read_text() == "hello"

@@ -49,7 +49,9 @@ def apply_plan(
     interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
     sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
-    preparer = Preparer(interpreter, sources, cache, entries.cache, reporter, options.timeout)
+    preparer = Preparer(
+        interpreter, sources, cache, entries.cache, reporter, options.timeout, options.unpack_limits
+    )
     prepared = preparer.prepare(plan.changes)
     linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
     if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:

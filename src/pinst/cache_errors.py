@@ -11,14 +11,19 @@ from pinst.errors import PinstError
 
 @contextmanager
 def os_errors_reported(command: str) -> Iterator[None]:
-    """Turn a filesystem error the commands did not expect into one paragraph for the user."""
+    """Turn a filesystem error the commands did not expect into one paragraph for the user.
+
+    ``command`` is what follows ``pinst``, such as ``cache prune``: a cache or venv path that is
+    a file, or on a full or read-only disk, is the user's to fix, not a bug to show a traceback for.
+    """
     try:
         yield
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise PinstError(
-            f"'pinst cache {command}' stopped at {where}{error.strerror or error}. Fix the "
-            f"permissions of that path (or the directory holding it) and run it again."
+            f"'pinst {command}' stopped at {where}{error.strerror or error}. Fix the "
+            f"permissions of that path (or the directory holding it), or free space on its "
+            "filesystem, and run it again."
         ) from None
 
 

@@ -74,11 +74,14 @@ def _wheel_intact(wheel: Path, sha256: str) -> bool:
 
 def _unpack_again(cache: Cache, wheel: Path, sha256: str) -> None:
     """Unpack into a scratch cache beside the entry, then swap the fresh entry in."""
+    from pinst.limits import NO_LIMITS
     from pinst.unpack import unpack
 
     scratch = Cache(cache.temporary_dir("repair-"))
     try:
-        fresh, _ = unpack(wheel, sha256, scratch)
+        # The same wheel (its sha256 was checked) passed the limits of the install that
+        # unpacked it first, which may have raised them.
+        fresh, _ = unpack(wheel, sha256, scratch, NO_LIMITS)
         aside = cache.temporary_dir("damaged-")
         try:
             os.rename(cache.entry_dir(sha256), aside / sha256)

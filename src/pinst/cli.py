@@ -9,12 +9,16 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pinst import __version__
 from pinst.errors import PinstError, UsageError, advice_for, describe
 from pinst.report import say, set_log_verbosity
+
+if TYPE_CHECKING:
+    from pinst.limits import UnpackLimits
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
 
@@ -149,6 +153,18 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--require-hashes", action="store_true", help="require a --hash for every requirement"
     )
     install.add_argument(
+        "--max-unpacked-size",
+        metavar="SIZE",
+        help="refuse a wheel that unpacks to more than SIZE, such as 500M or 32G (default: 16G; "
+        "env PINST_MAX_UNPACKED_SIZE)",
+    )
+    install.add_argument(
+        "--max-compression-ratio",
+        metavar="RATIO",
+        help="refuse a wheel, or a member of one, over 64 MiB that expands more than RATIO times "
+        "(default: 200; env PINST_MAX_COMPRESSION_RATIO)",
+    )
+    install.add_argument(
         "--reinstall",
         action="store_true",
         help="reinstall packages even if that version is installed",
@@ -173,6 +189,7 @@ def _seconds(text: str) -> float:
 
 def _run_install(args: argparse.Namespace) -> int:
     from pinst.cache import default_cache_dir
+    from pinst.cache_errors import os_errors_reported
     from pinst.install import InstallOptions, install
     from pinst.link import LinkMode
     from pinst.report import Reporter
@@ -185,6 +202,7 @@ def _run_install(args: argparse.Namespace) -> int:
         )
     if not args.requirement and not args.packages:
         parser_error("install needs -r FILE or NAME==VERSION arguments")
+    _check_locations(args)
     options = InstallOptions(
         requirement_files=args.requirement,
         requirement_args=args.packages,
@@ -204,9 +222,59 @@ def _run_install(args: argparse.Namespace) -> int:
         per_filesystem_cache=args.per_filesystem_cache,
         command_line=args.command_line,
         timeout=args.timeout,
+        unpack_limits=_unpack_limits(args),
     )
-    install(options, Reporter(verbosity=args.verbose - args.quiet))
+    with os_errors_reported("install"):
+        install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0
+
+
+def _check_locations(args: argparse.Namespace) -> None:
+    from pinst.urls import redact, url_problem
+
+    given = [
+        ("--index-url", [args.index_url] if args.index_url else []),
+        ("--extra-index-url", args.extra_index_url),
+        ("--find-links", args.find_links),
+    ]
+    for option, values in given:
+        for value in values:
+            problem = url_problem(value)
+            if problem is not None:
+                raise UsageError(f"{option} {redact(value)!r} is not a valid URL: {problem}.")
+
+
+def _unpack_limits(args: argparse.Namespace) -> UnpackLimits:
+    from pinst.limits import DEFAULT_LIMITS, UnpackLimits, parse_ratio, parse_size
+
+    size = _limit(
+        args.max_unpacked_size, "--max-unpacked-size", "PINST_MAX_UNPACKED_SIZE", parse_size
+    )
+    ratio = _limit(
+        args.max_compression_ratio,
+        "--max-compression-ratio",
+        "PINST_MAX_COMPRESSION_RATIO",
+        parse_ratio,
+    )
+    return UnpackLimits(
+        max_unpacked_size=size or DEFAULT_LIMITS.max_unpacked_size,
+        max_compression_ratio=ratio or DEFAULT_LIMITS.max_compression_ratio,
+    )
+
+
+def _limit(
+    value: str | None, option: str, variable: str, parse: Callable[[str], int]
+) -> int | None:
+    """The option's value, else the environment variable's, parsed; None if neither is set."""
+    source = option
+    if value is None:
+        value, source = os.environ.get(variable) or None, variable
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise UsageError(f"{source} {value!r} is not a valid limit: {error}.") from None
 
 
 def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -262,7 +330,7 @@ def _run_cache(args: argparse.Namespace) -> int:
 
     main = Cache((args.cache_dir or default_cache_dir()).absolute())
     reporter = Reporter(verbosity=args.verbose - args.quiet)
-    with os_errors_reported(args.cache_command):
+    with os_errors_reported(f"cache {args.cache_command}"):
         if args.cache_command == "dir":
             show_dir(main)
         elif args.cache_command == "info":

@@ -14,7 +14,8 @@ from packaging.tags import parse_tag
 if TYPE_CHECKING:
     from pinst.target import Interpreter
 
-BUILD_TAG = re.compile(r"(\d+)(.*)")
+# A build number of more than 100 digits is no real one, and int() refuses 4300 digits.
+BUILD_TAG = re.compile(r"(\d{1,100})(\D.*)?")
 
 
 def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | None:
@@ -28,7 +29,11 @@ def rank_wheel(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | Non
     parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
     if len(parts) not in (5, 6):
         return None
-    ranks = [tag_rank[str(tag)] for tag in parse_tag("-".join(parts[-3:])) if str(tag) in tag_rank]
+    try:
+        tags = parse_tag("-".join(parts[-3:]))
+    except ValueError:  # packaging >= 26 refuses malformed tags (InvalidTag): no target has them
+        return None
+    ranks = [tag_rank[str(tag)] for tag in tags if str(tag) in tag_rank]
     if not ranks:
         return None
     # The build tag breaks ties between otherwise identical wheels: the higher build wins.
@@ -37,7 +42,7 @@ def rank_wheel(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | Non
     build = BUILD_TAG.fullmatch(parts[2])
     if build is None:
         return None
-    return (min(ranks), 0, -int(build[1]), *_descending(build[2]))
+    return (min(ranks), 0, -int(build[1]), *_descending(build[2] or ""))
 
 
 def _descending(text: str) -> tuple[int, ...]:

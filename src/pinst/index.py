@@ -199,7 +199,9 @@ def project_of(filename: str) -> NormalizedName | None:
 
 def _local_files(directory: Path, location: str) -> list[DistributionFile]:
     if directory.is_file():
-        page = Page(directory.absolute().as_uri(), directory.read_text(), "text/html")
+        page = Page(
+            directory.absolute().as_uri(), _read_links_file(directory, location), "text/html"
+        )
         return parse_page(page, location, redact(location))
     if not directory.is_dir():
         raise PinstError(
@@ -219,6 +221,18 @@ def _local_files(directory: Path, location: str) -> list[DistributionFile]:
         for path in sorted(directory.iterdir())
         if path.name.endswith(ARCHIVE_SUFFIXES) and path.is_file()
     ]
+
+
+def _read_links_file(path: Path, location: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "it is not UTF-8 text" if isinstance(error, ValueError) else error.strerror
+        raise PinstError(
+            f"The --find-links location {redact(location)} is a file pinst cannot read as an "
+            f"HTML page of links ({reason}). Give a directory of wheels, an HTML page of links, "
+            "or its URL."
+        ) from None
 
 
 def parse_page(page: Page, credentials_from: str, origin: str) -> list[DistributionFile]:
@@ -244,7 +258,8 @@ def _parse_json(page: Page, origin: str) -> list[DistributionFile]:
         if version.split(".")[0] != "1":
             raise ValueError(f"API version {version}; pinst understands 1.x")
         return [_json_file(entry, page.url, origin) for entry in entries]
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    # RecursionError: JSON nested deeper than the parser's stack.
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise DownloadError(
             f"The index page {redact(page.url)} is not a simple-API JSON page pinst can read "
             f"({error}). Check that the index URL points at a PEP 691 simple index."
@@ -290,10 +305,13 @@ def _parse_html(page: Page, origin: str) -> list[DistributionFile]:
     parser = _AnchorParser()
     parser.feed(page.text)
     parser.close()
-    base = urljoin(page.url, parser.base) if parser.base else page.url
+    base = (_join(page.url, parser.base) if parser.base else None) or page.url
     files = []
     for anchor in parser.anchors:
-        url, hashes = split_hash_fragment(urljoin(base, anchor["href"] or ""))
+        joined = _join(base, anchor["href"] or "")
+        if joined is None:
+            continue  # a link that no URL parser accepts leads to no file pinst could download
+        url, hashes = split_hash_fragment(joined)
         filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         if not filename:
             continue  # a link to a directory or the page itself, not to a file
@@ -310,6 +328,16 @@ def _parse_html(page: Page, origin: str) -> list[DistributionFile]:
             )
         )
     return files
+
+
+def _join(base: str, link: str) -> str | None:
+    """The absolute URL of ``link``, None if it is no valid URL (``http://[::1``)."""
+    try:
+        joined = urljoin(base, link)
+        urlsplit(joined)  # what later code does with it
+    except ValueError:
+        return None
+    return joined
 
 
 def split_hash_fragment(url: str) -> tuple[str, dict[str, str]]:
@@ -435,7 +463,7 @@ class PageCache:
             return CachedPage.from_json(json.loads(self.path(url).read_text()))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # unreadable or damaged: fetch the page again and overwrite it
 
     def store(self, url: str, entry: CachedPage) -> None:

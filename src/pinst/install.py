@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pinst.cache import Cache
 from pinst.installed import installed_distributions
+from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import LinkMode
 from pinst.plan import make_plan
 from pinst.repair import repair_interrupted
@@ -44,6 +45,7 @@ class InstallOptions:
     per_filesystem_cache: bool = True
     command_line: Sequence[str] | None = None  # the arguments, for the stamp (see stamp.py)
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
+    unpack_limits: UnpackLimits = DEFAULT_LIMITS
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:

@@ -8,6 +8,7 @@ else: no index page, no download, not even an HTTP client. Only the rest go thro
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,12 +19,13 @@ from typing import TYPE_CHECKING
 from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
 from pinst.errors import DownloadError, PinstError, advice_for, describe
+from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.manifest import Manifest
 from pinst.plan import Change
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin
 from pinst.target import Interpreter
-from pinst.unpack import entry_for, unpack
+from pinst.unpack import InvalidWheel, entry_for, unpack
 from pinst.urls import redact_text, strip_credentials
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ class Preparer:
     entries: Cache  # unpacked wheels, on the venv's filesystem
     reporter: Reporter
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
+    limits: UnpackLimits = DEFAULT_LIMITS  # how far a wheel may expand
     # A locked requirements file lists the hashes of every platform's wheel: one listing of
     # each bucket answers for all of them, instead of a failed open per hash.
     _unpacked: frozenset[str] = field(init=False)
@@ -114,7 +117,7 @@ class Preparer:
         if best is None:
             return None
         _, digest, found = best
-        entry, manifest = unpack(found, digest, self.entries) if isinstance(found, Path) else found
+        entry, manifest = self._unpack(found, digest) if isinstance(found, Path) else found
         return Prepared(change, entry, manifest, direct_url(change.pin, manifest))
 
     def _cached_artifact(self, digest: str) -> tuple[Path, Manifest] | Path | None:
@@ -145,11 +148,21 @@ class Preparer:
             client.close()
         with ThreadPoolExecutor(WORKERS) as pool:
             # A wheel's folder in the cache is named by its sha256.
-            unpacked = list(pool.map(lambda w: unpack(w, w.parent.name, self.entries), wheels))
+            unpacked = list(pool.map(lambda w: self._unpack(w, w.parent.name), wheels))
         return [
             Prepared(change, entry, manifest, direct_url(change.pin, manifest))
             for change, (entry, manifest) in zip(changes, unpacked, strict=True)
         ]
+
+    def _unpack(self, wheel: Path, digest: str) -> tuple[Path, Manifest]:
+        try:
+            return unpack(wheel, digest, self.entries, self.limits)
+        except InvalidWheel:
+            # Its message says nothing of the wheel stays in the cache: nor does the download.
+            # (A wheel over the limits is kept, for a run with a raised limit.)
+            if wheel.parent.parent == self.cache.wheels:
+                shutil.rmtree(wheel.parent, ignore_errors=True)
+            raise
 
     def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
         from pinst.index import Finder

@@ -33,6 +33,7 @@ from packaging.utils import (
 )
 
 from pinst.errors import PinstError
+from pinst.urls import redact, url_problem
 
 # pip's strong hashes and their digest lengths in hex digits.
 HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -278,11 +279,12 @@ class _Reader:
                 nested = as_constraints or name == "--constraint"
                 self.read_file(_included_path(value, origin, base, line), origin, nested)
             case "--index-url":
-                parsed.index_url = value  # the last one wins, as in pip
+                parsed.index_url = _checked_url(value, origin, line)  # the last one wins, as pip
             case "--extra-index-url":
-                _append_new(parsed.extra_index_urls, value)
+                _append_new(parsed.extra_index_urls, _checked_url(value, origin, line))
             case "--find-links":
-                _append_new(parsed.find_links, _find_links_location(value, base))
+                location = _find_links_location(value, base)
+                _append_new(parsed.find_links, _checked_url(location, origin, line))
             case "--no-index":
                 parsed.no_index = True
             case "--require-hashes":
@@ -440,6 +442,14 @@ def _included_path(value: str, origin: Origin, base: Path, line: str) -> Path:
         f"{origin}: '{line}' names a remote file; pinst reads local files only. Download it "
         "first (for example `curl -o requirements.txt URL`) and include the local copy."
     )
+
+
+def _checked_url(value: str, origin: Origin, line: str) -> str:
+    problem = url_problem(value)
+    if problem is not None:
+        # Not the line: an index URL may carry credentials.
+        raise PinstError(f"{origin}: {redact(value)} is not a valid URL: {problem}. Fix the URL.")
+    return value
 
 
 def _find_links_location(value: str, base: Path) -> str:

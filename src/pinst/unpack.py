@@ -1,35 +1,61 @@
 """Unpack a downloaded wheel, once, into an immutable cache entry.
 
 Validation happens while extracting, before anything is published: every member must be listed
-in RECORD with a matching hash and size; no absolute paths, no ``..``, no symlinks, no duplicate
-members; the ``.dist-info`` directory must match the wheel's filename. The files are written into
-a private temporary directory inside the cache, made read-only (hard links share them with every
+in RECORD with a matching hash and size, and every RECORD row must name a member; no absolute
+paths, no ``..``, no symlinks, no duplicate members, no member that decompresses to another size
+than its zip headers declare; the ``.dist-info`` directory must match the wheel's filename; the
+wheel must stay within the ``UnpackLimits`` (see ``limits.py``). The files are written into a
+private temporary directory inside the cache, made read-only (hard links share them with every
 venv), described by a manifest, and published with one atomic rename.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
+import errno
 import hashlib
 import io
 import os
 import shutil
 import stat
+import struct
+import sys
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from pinst.cache import Cache, publish_directory
+from pinst.cache_usage import format_size
 from pinst.errors import PinstError, naming
 from pinst.hashing import record_digest
+from pinst.limits import DEFAULT_LIMITS, RATIO_FLOOR, GiB, UnpackLimits
 from pinst.manifest import FILES_DIR, MANIFEST_NAME, EntryPoint, FileRecord, Manifest, read_manifest
 
 CHUNK = 1024 * 1024
 SIGNATURE_FILES = {"RECORD", "RECORD.jws", "RECORD.p7s"}
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 ALLOWED_RECORD_HASHES = {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"}
+# Stored and deflate are what wheel builders write, and what uv accepts too. bzip2 and LZMA
+# would also let one read expand without bound: zipfile decompresses them with no output limit.
+COMPRESSION_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+ENCRYPTED = 0x1  # general purpose flag bits of a zip entry
+DATA_DESCRIPTOR = 0x8  # the sizes follow the data; the local header has zeros
+# A local file header: signature, version, flags, method, time, date, CRC, compressed size,
+# size, name length, extra field length.
+LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+ZIP64_MARKER = 0xFFFFFFFF  # the real size is in the zip64 extra field
+# RECORD, METADATA, WHEEL and entry_points.txt are read into memory; real ones are a few MB.
+TEXT_LIMIT = 64 * 1024 * 1024
+# A failed create that the wheel causes (names that collide here, or that this filesystem cannot
+# hold), as opposed to the cache's own trouble (a full disk, permissions).
+NAME_ERRORS = {errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EILSEQ}
+DECOMPRESSION_ERRORS = (zlib.error, EOFError, OSError)
 
 
 class InvalidWheel(PinstError):
@@ -41,13 +67,25 @@ class InvalidWheel(PinstError):
         )
 
 
+class WheelTooLarge(PinstError):
+    """A wheel beyond the unpack limits: maybe a zip bomb, maybe a wheel the user trusts."""
+
+    def __init__(self, wheel: Path, problem: str, option: str, variable: str) -> None:
+        super().__init__(
+            f"{wheel.name} {problem} (a guard against zip bombs), so pinst refused to unpack it. "
+            f"If you trust this wheel, raise the limit with {option} or {variable}."
+        )
+
+
 def entry_for(cache: Cache, sha256: str) -> tuple[Path, Manifest] | None:
     entry = cache.entry_dir(sha256)
     manifest = read_manifest(entry)
     return (entry, manifest) if manifest is not None else None
 
 
-def unpack(wheel: Path, sha256: str, cache: Cache) -> tuple[Path, Manifest]:
+def unpack(
+    wheel: Path, sha256: str, cache: Cache, limits: UnpackLimits = DEFAULT_LIMITS
+) -> tuple[Path, Manifest]:
     """Return the published entry for ``wheel``, unpacking and validating it if needed."""
     existing = entry_for(cache, sha256)
     if existing is not None:
@@ -55,7 +93,7 @@ def unpack(wheel: Path, sha256: str, cache: Cache) -> tuple[Path, Manifest]:
     staging = cache.temporary_dir(f"unpack-{sha256[:12]}-")
     try:
         try:
-            manifest = _extract_validated(wheel, sha256, staging / FILES_DIR)
+            manifest = _extract_validated(wheel, sha256, staging / FILES_DIR, limits)
         except OSError as error:
             raise naming(error, staging) from None
         (staging / MANIFEST_NAME).write_text(manifest.to_json())
@@ -67,24 +105,40 @@ def unpack(wheel: Path, sha256: str, cache: Cache) -> tuple[Path, Manifest]:
     return final, manifest
 
 
-def _extract_validated(wheel: Path, sha256: str, destination: Path) -> Manifest:
+def _extract_validated(
+    wheel: Path, sha256: str, destination: Path, limits: UnpackLimits
+) -> Manifest:
     try:
         with zipfile.ZipFile(wheel) as archive:
-            return _WheelExtractor(wheel, sha256, archive, destination).run()
+            return _WheelExtractor(wheel, sha256, archive, destination, limits).run()
     except zipfile.BadZipFile as error:
         raise InvalidWheel(wheel, f"the zip archive is damaged ({error})") from None
-    except (EOFError, zipfile.LargeZipFile, NotImplementedError) as error:
+    # zipfile raises ValueError for offsets and sizes that point outside the file.
+    except (EOFError, zipfile.LargeZipFile, NotImplementedError, ValueError) as error:
         raise InvalidWheel(wheel, f"the zip archive cannot be read ({error})") from None
+    except OSError as error:
+        # The wheel's own faults are InvalidWheel by now: this is the cache's disk.
+        raise PinstError(
+            f"Cannot unpack {wheel.name} into the cache at {destination.parent.parent}: "
+            f"{error.strerror or error}. Free some space there, or check its permissions, and "
+            "run pinst again."
+        ) from None
 
 
 class _WheelExtractor:
     def __init__(
-        self, wheel: Path, sha256: str, archive: zipfile.ZipFile, destination: Path
+        self,
+        wheel: Path,
+        sha256: str,
+        archive: zipfile.ZipFile,
+        destination: Path,
+        limits: UnpackLimits,
     ) -> None:
         self.wheel = wheel
         self.sha256 = sha256
         self.archive = archive
         self.destination = destination
+        self.limits = limits
         self.made_directories: set[str] = set()  # mkdir is slow on some disks: once per folder
         try:
             self.name, self.version, _, _ = parse_wheel_filename(wheel.name)
@@ -112,24 +166,99 @@ class _WheelExtractor:
         )
 
     def _checked_members(self) -> dict[str, zipfile.ZipInfo]:
-        """File members by name; refuses unsafe names, links and duplicates."""
+        """File members by name; refuses unsafe names, links, duplicates, lying headers and
+        anything beyond the limits, all before a byte is written."""
         members: dict[str, zipfile.ZipInfo] = {}
         for info in self.archive.infolist():
             name = info.filename
-            path = PurePosixPath(name)
-            if name.startswith("/") or "\\" in name or ":" in name:
-                raise self.fail(f"member {name!r} has an absolute or non-portable path")
-            if ".." in path.parts:
-                raise self.fail(f"member {name!r} points outside the install directory")
+            problem = _path_problem(name)
+            if problem is not None:
+                raise self.fail(f"member {name!r} {problem}")
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise self.fail(f"member {name!r} is a symbolic link")
             if info.is_dir():
                 continue
-            self._check_data_scheme(path)
+            if info.flag_bits & ENCRYPTED:
+                raise self.fail(f"member {name!r} is encrypted")
+            if info.compress_type not in COMPRESSION_METHODS:
+                raise self.fail(
+                    f"member {name!r} uses zip compression method {info.compress_type}; wheels "
+                    f"use {' or '.join(COMPRESSION_METHODS.values())}"
+                )
+            self._check_data_scheme(PurePosixPath(name))
             if name in members:
                 raise self.fail(f"member {name!r} appears twice in the archive")
             members[name] = info
+        self._check_no_file_is_a_folder(members)
+        self._check_local_headers(members)
+        self._check_limits(members)
         return members
+
+    def _check_no_file_is_a_folder(self, members: dict[str, zipfile.ZipInfo]) -> None:
+        # ``a`` and ``a/b`` cannot both be created; other tools would each keep another one.
+        folders: set[str] = set()
+        for name in members:
+            folder = name.rpartition("/")[0]
+            while folder and folder not in folders:
+                folders.add(folder)
+                folder = folder.rpartition("/")[0]
+        clash = sorted(folders & members.keys())
+        if clash:
+            raise self.fail(f"member {clash[0]!r} is both a file and a folder")
+
+    def _check_local_headers(self, members: dict[str, zipfile.ZipInfo]) -> None:
+        """Each member's local header must agree with the central directory, which zipfile
+        reads: a tool that streams the local headers would otherwise unpack other content."""
+        with open(self.wheel, "rb", buffering=0) as raw:
+            for name, info in members.items():
+                header = os.pread(raw.fileno(), LOCAL_HEADER.size, info.header_offset)
+                if len(header) < LOCAL_HEADER.size:
+                    raise self.fail(f"the local header of {name!r} is outside the archive")
+                signature, _, flags, method, _, _, crc, compressed, size, _, _ = (
+                    LOCAL_HEADER.unpack(header)
+                )
+                if signature != b"PK\x03\x04" or method != info.compress_type:
+                    raise self.fail(f"the local header of {name!r} is damaged")
+                if flags & DATA_DESCRIPTOR or ZIP64_MARKER in (compressed, size):
+                    continue  # the central directory's sizes are checked against the data
+                if size != info.file_size or compressed != info.compress_size:
+                    raise self.fail(
+                        f"the zip headers of {name!r} disagree on its size: the local header "
+                        f"says {size} bytes, the central directory {info.file_size}"
+                    )
+                if crc != info.CRC:
+                    raise self.fail(f"the zip headers of {name!r} disagree on its checksum")
+
+    def _check_limits(self, members: dict[str, zipfile.ZipInfo]) -> None:
+        """Refuse a bomb before writing anything. The sizes are the headers' word, but the
+        extraction holds every member to exactly its declared size, and reads no more than its
+        declared compressed bytes, so these are the bytes that would be written."""
+        total = sum(info.file_size for info in members.values())
+        if total > self.limits.max_unpacked_size:
+            raise WheelTooLarge(
+                self.wheel,
+                f"unpacks to {format_size(total)}, more than the limit of "
+                f"{format_size(self.limits.max_unpacked_size)} for one wheel",
+                f"--max-unpacked-size (for example --max-unpacked-size {_gib_above(total)})",
+                "PINST_MAX_UNPACKED_SIZE",
+            )
+        compressed = sum(info.compress_size for info in members.values())
+        for info in members.values():
+            self._check_ratio(f"its member {info.filename!r}", info.file_size, info.compress_size)
+        self._check_ratio("the wheel as a whole", total, compressed)
+
+    def _check_ratio(self, what: str, size: int, compressed: int) -> None:
+        ratio = size / max(compressed, 1)
+        limit = self.limits.max_compression_ratio
+        if size > RATIO_FLOOR and ratio > limit:
+            raise WheelTooLarge(
+                self.wheel,
+                f"expands too much: {what} expands {ratio:.0f} times, from "
+                f"{format_size(compressed)} to {format_size(size)}, more than the limit of "
+                f"{limit} times for anything over {format_size(RATIO_FLOOR)}",
+                f"--max-compression-ratio (for example --max-compression-ratio {int(ratio) + 1})",
+                "PINST_MAX_COMPRESSION_RATIO",
+            )
 
     def _check_data_scheme(self, path: PurePosixPath) -> None:
         in_data_dir = len(path.parts) > 1 and path.parts[0].endswith(".data")
@@ -157,29 +286,50 @@ class _WheelExtractor:
         record_name = f"{dist_info}/RECORD"
         if record_name not in members:
             raise self.fail("it has no RECORD file")
-        text = self.archive.read(members[record_name]).decode("utf-8", errors="replace")
+        text = self._read_small(members[record_name]).decode("utf-8", errors="replace")
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as error:  # a field longer than csv allows
+            raise self.fail(f"its RECORD cannot be read ({error})") from None
         record: dict[str, tuple[str, int | None]] = {}
-        for row in csv.reader(io.StringIO(text)):
+        for row in rows:
             if not row or not row[0]:
                 continue
             path, digest, size = [*row, "", ""][:3]
-            record[path] = (digest, int(size) if size.isdigit() else None)
+            # A row for a file that is not there would be installed by a tool that trusts
+            # RECORD, or uninstalled later: both could reach outside the install directory.
+            problem = _path_problem(path) or ("" if path in members else "is not in the archive")
+            if problem:
+                raise self.fail(f"RECORD lists {path!r}, which {problem}")
+            entry = (digest, self._record_size(path, size))
+            if record.setdefault(path, entry) != entry:
+                raise self.fail(f"RECORD lists {path!r} twice, with different hashes or sizes")
         return record
+
+    def _record_size(self, path: str, size: str) -> int | None:
+        if not size:
+            return None
+        # Plain ASCII digits: int() also takes other scripts' digits and refuses huge numbers.
+        if not (size.isascii() and size.isdigit() and len(size) < 20):
+            raise self.fail(f"RECORD gives {path!r} the size {size!r}, which is not a number")
+        return int(size)
 
     def _extract(
         self, info: zipfile.ZipInfo, record: dict[str, tuple[str, int | None]]
     ) -> FileRecord:
         name = info.filename
-        basename = name.rsplit("/", 1)[-1]
         listed = record.get(name)
-        is_signature = name.count("/") == 1 and basename in SIGNATURE_FILES
+        # Only the .dist-info directory's RECORD and signatures go unhashed (there is exactly one
+        # such directory by now), not a file of that name in any other folder.
+        folder, _, basename = name.partition("/")
+        is_signature = folder.endswith(".dist-info") and basename in SIGNATURE_FILES
         if listed is None and not is_signature:
             raise self.fail(f"member {name!r} is not listed in RECORD")
         digest, declared_size = listed if listed else ("", None)
         algorithm, _, expected = digest.partition("=")
         if not is_signature and algorithm not in ALLOWED_RECORD_HASHES:
             raise self.fail(f"RECORD gives no sha256 (or stronger) hash for {name!r}")
-        hasher = hashlib.new(algorithm or "sha256")
+        hasher = hashlib.new(algorithm if algorithm in ALLOWED_RECORD_HASHES else "sha256")
         size = self._copy_member(info, hasher)
         if not is_signature:
             actual = record_digest(hasher.digest())
@@ -198,24 +348,85 @@ class _WheelExtractor:
         return len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts"
 
     def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash) -> int:
-        target = self.destination / info.filename
-        folder = os.path.dirname(target)
-        if folder not in self.made_directories:
-            os.makedirs(folder, exist_ok=True)
-            self.made_directories.add(folder)
         size = 0
-        with self.archive.open(info) as source, open(target, "wb") as sink:
-            while chunk := source.read(CHUNK):
+        with self._create(info.filename) as sink:
+            for chunk in self._chunks(info):
                 hasher.update(chunk)
                 sink.write(chunk)
                 size += len(chunk)
         return size
 
+    def _create(self, name: str) -> io.BufferedWriter:
+        """A new file for the member: never one that an earlier member already created."""
+        target = self.destination / name
+        folder = os.path.dirname(target)
+        try:
+            if folder not in self.made_directories:
+                os.makedirs(folder, exist_ok=True)
+                self.made_directories.add(folder)
+            return open(target, "xb")  # the caller closes it
+        except OSError as error:
+            if error.errno not in NAME_ERRORS:
+                raise
+            # Names that differ only in case or Unicode normalisation are one file on some
+            # filesystems: the second would overwrite the first after its hash was checked.
+            raise self.fail(
+                f"member {name!r} cannot be created beside the others on this filesystem "
+                f"({error.strerror}): another member has the same name here"
+            ) from None
+
+    def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The member's bytes, refused the moment they run past the size its headers declare.
+
+        zipfile alone stops at the declared size and checks the CRC there, so a longer stream
+        with a CRC forged for its start would pass as the short file, and other tools unpack the
+        rest. Here the stream is read to its end, and the size and CRC are checked on the way.
+        """
+        unbounded = copy.copy(info)
+        unbounded.file_size = sys.maxsize  # read on past the declared size
+        # zipfile checks no CRC for a ZipInfo without one (as for one made by hand): it is
+        # checked below, after the size, so that a lie about the size is named as one.
+        del unbounded.CRC
+        declared, size, crc = info.file_size, 0, 0
+        with self.archive.open(unbounded) as source:
+            while chunk := self._read(source, info.filename):
+                size += len(chunk)
+                if size > declared:
+                    raise self.fail(
+                        f"{info.filename!r} decompresses to more than the {declared} bytes its "
+                        "zip headers declare"
+                    )
+                crc = zlib.crc32(chunk, crc)
+                yield chunk
+        if size != declared:
+            raise self.fail(
+                f"{info.filename!r} decompresses to {size} bytes, not the {declared} bytes its "
+                "zip headers declare"
+            )
+        if crc != info.CRC:
+            raise self.fail(f"the content of {info.filename!r} does not match its zip checksum")
+
+    def _read(self, source: IO[bytes], name: str) -> bytes:
+        try:
+            return source.read(CHUNK)  # deflate output is capped per read: memory stays bounded
+        except DECOMPRESSION_ERRORS as error:
+            raise self.fail(f"the compressed data of {name!r} is damaged ({error})") from None
+
+    def _read_small(self, info: zipfile.ZipInfo) -> bytes:
+        if info.file_size > TEXT_LIMIT:
+            raise self.fail(
+                f"{info.filename!r} is {format_size(info.file_size)}, too large for a metadata "
+                f"file (at most {format_size(TEXT_LIMIT)})"
+            )
+        return b"".join(self._chunks(info))
+
     def _read_text(self, name: str) -> str | None:
         try:
-            return self.archive.read(name).decode("utf-8")
+            info = self.archive.getinfo(name)
         except KeyError:
             return None
+        try:
+            return self._read_small(info).decode("utf-8")
         except UnicodeDecodeError:
             raise self.fail(f"{name} is not UTF-8 text") from None
 
@@ -258,6 +469,23 @@ class _WheelExtractor:
             )
         except Exception as error:  # installer raises ValueError and configparser errors
             raise self.fail(f"its entry_points.txt cannot be read ({error})") from None
+
+
+def _path_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a path inside the install directory, or None if it can be one."""
+    if name.startswith("/") or "\\" in name or ":" in name:
+        return "has an absolute or non-portable path"
+    parts = name.removesuffix("/").split("/")
+    if ".." in parts:
+        return "points outside the install directory"
+    if "" in parts or "." in parts:
+        # ``a//b`` and ``./a`` are ``a/b`` and ``a`` on disk: a duplicate in disguise.
+        return "has an empty or '.' path component"
+    return None
+
+
+def _gib_above(size: int) -> str:
+    return f"{size // GiB + 1}G"
 
 
 def _same_version(text: str, version: Version) -> bool:

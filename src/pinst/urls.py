@@ -18,7 +18,13 @@ _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<use
 def redact(url: str) -> str:
     """``url`` fit to print: a password becomes ``****``, as does a user name standing alone
     (such a name is usually a token)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urllib accepts: hide all that could be credentials
+        scheme, separator, rest = url.partition("://")
+        authority, slash, path = rest.partition("/")
+        hidden = f"****@{authority.rpartition('@')[2]}" if "@" in authority else authority
+        return f"{scheme}{separator}{hidden}{slash}{path}"
     if "@" not in parts.netloc:
         return url
     userinfo, _, host = parts.netloc.rpartition("@")
@@ -37,6 +43,21 @@ def redact_text(text: str) -> str:
 def _hidden(userinfo: str) -> str:
     user, has_password, _ = userinfo.partition(":")
     return f"{user}:****" if has_password else "****"
+
+
+def url_problem(url: str) -> str | None:
+    """Why the URL parser refuses ``url`` (such as ``http://[::1``), or None if it accepts it.
+
+    Index and find-links locations are checked with this where they enter, so that the code that
+    fetches from them and names them in messages can split them without failing.
+    """
+    try:
+        urlsplit(url)
+    except ValueError as error:
+        if "NFKC" in str(error):  # this message quotes the host with any credentials
+            return "its host name has characters that Unicode normalisation (NFKC) changes"
+        return str(error)
+    return None
 
 
 def strip_credentials(url: str) -> str:

@@ -2,7 +2,10 @@
 
 ``build_wheel`` writes every member into a dict, computes RECORD from it, then lets ``tamper``
 edit the dict before the zip is written: that is how a test makes RECORD lie, adds a member
-RECORD does not list, or smuggles in a ``../evil`` path.
+RECORD does not list, or smuggles in a ``../evil`` path. What a dict cannot express is asked for
+by name: ``modes`` (a symlink member), ``zeros`` (a huge member streamed, never held in memory),
+``duplicates`` (a second member of the same name), ``compression``; and ``patch_header`` rewrites
+a member's zip headers after the fact, to make them lie about its size.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import csv
 import hashlib
 import io
 import re
+import struct
+import warnings
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from packaging.tags import parse_tag
@@ -59,6 +64,10 @@ def build_wheel(
     metadata: Iterable[str] = (),
     build_tag: str | None = None,
     tamper: Callable[[Members], None] | None = None,
+    modes: Mapping[str, int] | None = None,
+    zeros: Mapping[str, int] | None = None,
+    duplicates: Iterable[str] = (),
+    compression: int = zipfile.ZIP_DEFLATED,
 ) -> Path:
     """Write ``{name}-{version}-{tag}.whl`` into ``directory`` and return its path.
 
@@ -67,6 +76,11 @@ def build_wheel(
     ``purelib``, ``platlib``) to the files under ``<dist>.data/<scheme>/``. ``executable`` names
     files to mark 0o755: a key of ``files``, or ``"<scheme>/<path>"`` for a ``data`` file.
     ``metadata`` adds raw METADATA lines such as ``"Requires-Dist: idna"``.
+
+    For hostile wheels: ``modes`` gives members a full ``st_mode`` (``stat.S_IFLNK | 0o777``
+    makes a symlink); ``zeros`` adds members of that many zero bytes, listed in RECORD and
+    streamed into the zip; ``duplicates`` names members written a second time, identically, after
+    all others; ``compression`` is the zip method of every member.
     """
     if files is None:
         files = {f"{escape(name)}/__init__.py": f'__version__ = "{version}"\n'}
@@ -89,14 +103,52 @@ def build_wheel(
     members[f"{info}/WHEEL"] = _wheel_file(tag, root_is_purelib, build_tag)
     if entry_points:
         members[f"{info}/entry_points.txt"] = _entry_points(entry_points)
-    members[f"{info}/RECORD"] = _record(members, f"{info}/RECORD")
+    zero_rows = {path: (_zeros_hash(size), size) for path, size in (zeros or {}).items()}
+    members[f"{info}/RECORD"] = _record(members, f"{info}/RECORD", zero_rows)
     if tamper is not None:
         tamper(members)
 
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / wheel_filename(name, version, tag, build_tag)
-    _write_zip(target, members, executable_members)
+    modes = dict.fromkeys(executable_members, 0o100755) | dict(modes or {})
+    with zipfile.ZipFile(target, "w", compression=compression) as archive:
+        for path, content in members.items():
+            archive.writestr(_zip_info(path, modes, compression), content)
+        for path, size in (zeros or {}).items():
+            _write_zeros(archive, _zip_info(path, modes, compression), size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name, as it should
+            for path in duplicates:
+                archive.writestr(_zip_info(path, modes, compression), members[path])
     return target
+
+
+def patch_header(
+    wheel: Path,
+    member: str,
+    *,
+    central: bool = True,
+    local: bool = True,
+    size: int | None = None,
+    crc: int | None = None,
+    flag_bits: int | None = None,
+) -> None:
+    """Rewrite fields of ``member``'s central directory entry and/or local file header in place,
+    so that they declare another size, checksum or flags than the data has."""
+    data = bytearray(wheel.read_bytes())
+    with zipfile.ZipFile(wheel) as archive:
+        info = archive.getinfo(member)
+    # (offset of flags, of CRC, of uncompressed size) in each header.
+    places = [(_central_entry(data, member), (8, 16, 24))] if central else []
+    places += [(info.header_offset, (6, 14, 22))] if local else []
+    for start, (flags_at, crc_at, size_at) in places:
+        if flag_bits is not None:
+            struct.pack_into("<H", data, start + flags_at, flag_bits)
+        if crc is not None:
+            struct.pack_into("<L", data, start + crc_at, crc)
+        if size is not None:
+            struct.pack_into("<L", data, start + size_at, size)
+    wheel.write_bytes(bytes(data))
 
 
 def sha256_of(path: Path) -> str:
@@ -142,20 +194,54 @@ def _entry_points(groups: dict[str, dict[str, str]]) -> bytes:
     return "\n".join(sections).encode()
 
 
-def _record(members: Members, record_path: str) -> bytes:
+def _central_entry(data: bytearray, member: str) -> int:
+    """The offset of ``member``'s entry in the central directory."""
+    name = member.encode()
+    end = data.rindex(b"PK\x05\x06")
+    entry = struct.unpack_from("<L", data, end + 16)[0]
+    while True:
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", data, entry + 28)
+        if data[entry + 46 : entry + 46 + name_length] == name:
+            return entry
+        entry += 46 + name_length + extra_length + comment_length
+
+
+def _record(members: Members, record_path: str, extra: Mapping[str, tuple[str, int]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for path, content in members.items():
         writer.writerow([path, record_hash(content), len(content)])
+    for path, (digest, size) in extra.items():
+        writer.writerow([path, digest, size])
     writer.writerow([record_path, "", ""])
     return out.getvalue().encode()
 
 
-def _write_zip(target: Path, members: Members, executable: set[str]) -> None:
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, content in members.items():
-            info = zipfile.ZipInfo(path, date_time=ZIP_TIMESTAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            mode = 0o755 if path in executable else 0o644
-            info.external_attr = (0o100000 | mode) << 16  # a regular file with these permissions
-            archive.writestr(info, content)
+def _zip_info(path: str, modes: Mapping[str, int], compression: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(path, date_time=ZIP_TIMESTAMP)
+    info.compress_type = compression
+    # A regular file, 0o644 unless the test asked for another mode.
+    info.external_attr = modes.get(path, 0o100644) << 16
+    return info
+
+
+ZERO_CHUNK = bytes(4 * 1024 * 1024)
+
+
+def _zero_chunks(size: int) -> Iterable[bytes]:
+    for start in range(0, size, len(ZERO_CHUNK)):
+        yield ZERO_CHUNK[: min(len(ZERO_CHUNK), size - start)]
+
+
+def _zeros_hash(size: int) -> str:
+    digest = hashlib.sha256()
+    for chunk in _zero_chunks(size):
+        digest.update(chunk)
+    return "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def _write_zeros(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> None:
+    info.file_size = size  # lets zipfile decide on zip64 up front
+    with archive.open(info, "w") as member:
+        for chunk in _zero_chunks(size):
+            member.write(chunk)

@@ -1,0 +1,428 @@
+"""Hostile wheels are refused before anything reaches the venv, and nothing is written outside the
+cache's temporary area.
+
+Every wheel here is served by a real index on 127.0.0.1 and installed through the real command
+line into a venv that already holds a package. ``refused`` checks the same things for each: exit
+status 1 with one ``error:`` paragraph that names the wheel and the problem, and no traceback; the
+venv and everything else under the test's directory byte for byte as before; and nothing of the
+wheel in the cache: no entry, no leftover in ``tmp-v1``, and no download either, unless the wheel
+was refused only for its size (then the download waits for a run with a raised limit). Names that
+aim outside carry ``MARKER``, which must then appear nowhere on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Pinst, site_packages
+from tests.support.index_server import IndexServer, file_path
+from tests.support.wheels import Members, build_wheel, patch_header, record_hash, sha256_of
+from tests.test_memory import peak_rss_bytes
+
+MARKER = "pinst-escaped"
+NAME = "hostile"
+RECORD = f"{NAME}-1.0.dist-info/RECORD"
+MiB = 1024 * 1024
+
+Snapshot = dict[str, tuple[int, bytes]]
+
+
+def snapshot(root: Path, skip: Path) -> Snapshot:
+    """Every path under ``root`` but ``skip``: its mode, and its content or link target."""
+    state: Snapshot = {}
+    for folder, folders, files in os.walk(root):
+        folders[:] = [name for name in folders if Path(folder, name) != skip]
+        for name in folders + files:
+            path = Path(folder, name)
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                content = os.readlink(path).encode()
+            elif stat.S_ISREG(mode):
+                content = hashlib.sha256(path.read_bytes()).digest()
+            else:
+                content = b""
+            state[str(path.relative_to(root))] = (mode, content)
+    return state
+
+
+def changes(before: Snapshot, after: Snapshot) -> list[str]:
+    return sorted(
+        path for path in before.keys() | after.keys() if before.get(path) != after.get(path)
+    )
+
+
+@pytest.fixture
+def venv(pinst: Pinst, server: IndexServer, tmp_path: Path) -> Path:
+    """An existing venv with one package installed: a refusal must leave all of it alone."""
+    build_wheel(server.directory, "present", "1.0")
+    path = tmp_path / "venv"
+    pinst("install", "present==1.0", "--venv", path, "-i", server.url)
+    return path
+
+
+Install = Callable[..., str]
+
+
+@pytest.fixture
+def refused(
+    pinst: Pinst, server: IndexServer, venv: Path, cache_dir: Path, tmp_path: Path
+) -> Install:
+    """Install ``hostile==1.0`` from the index; check that it was refused and left no trace."""
+
+    def install(
+        wheel: Path, *options: str, env: dict[str, str] | None = None, keeps_download: bool = False
+    ) -> str:
+        before = snapshot(tmp_path, skip=cache_dir)
+        args = ["install", f"{NAME}==1.0", "--venv", venv, "-i", server.url, *options]
+        run = pinst(*args, check=False, env=env)
+        assert run.returncode == 1, run.output
+        *_, last = run.stderr.splitlines()
+        assert last.startswith("error: ") and "error:" not in run.stderr[: -len(last)], run.stderr
+        assert wheel.name in last, last
+        assert changes(before, snapshot(tmp_path, skip=cache_dir)) == []
+        assert not (site_packages(venv) / NAME).exists()
+        assert_nothing_cached(cache_dir, sha256_of(wheel), keeps_download)
+        assert_marker_nowhere(tmp_path)
+        return last
+
+    return install
+
+
+def assert_nothing_cached(cache_dir: Path, sha256: str, keeps_download: bool) -> None:
+    assert not (cache_dir / "entries-v1" / sha256).exists()
+    # A wheel over the limits is no invalid wheel: its download stays, for a raised limit.
+    assert (cache_dir / "wheels-v1" / sha256).exists() == keeps_download
+    leftovers = list((cache_dir / "tmp-v1").iterdir()) if (cache_dir / "tmp-v1").exists() else []
+    assert leftovers == []
+
+
+def assert_marker_nowhere(tmp_path: Path) -> None:
+    found = [
+        *tmp_path.rglob(f"*{MARKER}*"),
+        *Path("/tmp").glob(f"*{MARKER}*"),
+        *Path("/etc").glob(f"*{MARKER}*"),
+    ]
+    assert found == [], f"a file escaped: {found}"
+
+
+def hostile(
+    server: IndexServer, files: dict[str, bytes | str] | None = None, **options: Any
+) -> Path:
+    """``hostile-1.0-py3-none-any.whl`` on the index, valid but for what ``options`` break."""
+    files = files if files is not None else {f"{NAME}/__init__.py": "x = 1\n"}
+    return build_wheel(server.directory, NAME, "1.0", files=files, **options)
+
+
+def edit_record(edit: Callable[[list[list[str]]], None]) -> Callable[[Members], None]:
+    """A ``tamper`` that edits RECORD's rows."""
+
+    def tamper(members: Members) -> None:
+        rows = list(csv.reader(io.StringIO(members[RECORD].decode())))
+        edit(rows)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        members[RECORD] = out.getvalue().encode()
+
+    return tamper
+
+
+# -- Paths --------------------------------------------------------------------------------------
+
+OUTSIDE = [
+    f"../../{MARKER}.py",
+    f"{NAME}/../../../{MARKER}.py",
+    f"{{tmp}}/{MARKER}.py",  # absolute
+    f"C:/{MARKER}.py",
+    f"C:\\{MARKER}.py",
+    f"..\\..\\{MARKER}.py",
+    f"{NAME}\\..\\..\\{MARKER}.py",
+    f"{NAME}-1.0.data/scripts/../../{MARKER}",
+    f"{NAME}-1.0.data/purelib/../../../etc/{MARKER}",
+    f"{NAME}-1.0.data/data/../../../../../../../../../../tmp/{MARKER}",
+]
+
+
+@pytest.mark.parametrize("path", OUTSIDE)
+def test_a_member_whose_path_leads_outside(
+    refused: Install, server: IndexServer, tmp_path: Path, path: str
+) -> None:
+    # Listed in RECORD with its right hash: only the path is wrong.
+    path = path.format(tmp=tmp_path)
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", path: "escaped = True\n"})
+    message = refused(wheel)
+    assert f"member {path!r}" in message
+    assert "outside the install directory" in message or "absolute" in message
+
+
+@pytest.mark.parametrize("path", [f"./{NAME}/x.py", f"{NAME}//x.py", f"{NAME}/./x.py"])
+def test_a_member_path_in_disguise(refused: Install, server: IndexServer, path: str) -> None:
+    # `hostile//x.py` is `hostile/x.py` on disk: a second name for one file.
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", path: "x = 1\n"})
+    message = refused(wheel)
+    assert f"member {path!r}" in message and "empty or '.' path component" in message
+
+
+def test_a_symlink_member(refused: Install, server: IndexServer) -> None:
+    link = f"{NAME}/link.py"
+    wheel = hostile(
+        server,
+        files={f"{NAME}/__init__.py": "", link: f"../../../../../../{MARKER}"},
+        modes={link: stat.S_IFLNK | 0o777},
+    )
+    assert f"member {link!r} is a symbolic link" in refused(wheel)
+
+
+def test_a_member_missing_from_record(refused: Install, server: IndexServer) -> None:
+    def tamper(members: Members) -> None:
+        members[f"{NAME}/unlisted.py"] = b"import os\n"
+
+    message = refused(hostile(server, tamper=tamper))
+    assert f"'{NAME}/unlisted.py' is not listed in RECORD" in message
+
+
+def test_a_record_hash_that_does_not_match(refused: Install, server: IndexServer) -> None:
+    def tamper(members: Members) -> None:
+        members[f"{NAME}/__init__.py"] = b"x = 2\n"  # the same size, other bytes
+
+    message = refused(hostile(server, tamper=tamper))
+    assert f"the content of '{NAME}/__init__.py' does not match its hash in RECORD" in message
+
+
+def test_a_record_size_that_does_not_match(refused: Install, server: IndexServer) -> None:
+    def edit(rows: list[list[str]]) -> None:
+        rows[0][2] = str(int(rows[0][2]) + 1)
+
+    message = refused(hostile(server, tamper=edit_record(edit)))
+    assert f"'{NAME}/__init__.py' is 6 bytes but RECORD says 7 bytes" in message
+
+
+def test_a_dist_info_that_does_not_match_the_filename(
+    refused: Install, server: IndexServer
+) -> None:
+    def tamper(members: Members) -> None:
+        for name in [name for name in members if name.startswith(f"{NAME}-1.0.dist-info/")]:
+            members[name.replace(NAME, "other", 1)] = members.pop(name).replace(
+                f"{NAME}-1.0.dist-info".encode(), b"other-1.0.dist-info"
+            )
+
+    message = refused(hostile(server, tamper=tamper))
+    assert "other-1.0.dist-info does not match the filename" in message
+
+
+def test_a_duplicate_member(refused: Install, server: IndexServer) -> None:
+    # The same bytes twice: only the duplicate itself is wrong.
+    wheel = hostile(server, duplicates=[f"{NAME}/__init__.py"])
+    assert f"member '{NAME}/__init__.py' appears twice" in refused(wheel)
+
+
+def test_a_member_that_is_both_a_file_and_a_folder(refused: Install, server: IndexServer) -> None:
+    wheel = hostile(
+        server, files={f"{NAME}/__init__.py": "", f"{NAME}/sub": "", f"{NAME}/sub/x": ""}
+    )
+    assert f"member '{NAME}/sub' is both a file and a folder" in refused(wheel)
+
+
+# -- Zip headers --------------------------------------------------------------------------------
+
+DATA = b"0123456789abcdef" * 4096  # 64 KiB that deflate shrinks a lot
+DATA_MEMBER = f"{NAME}/data.bin"
+
+
+@pytest.mark.parametrize(
+    ("headers", "declared", "expected"),
+    [
+        # Both headers say smaller, with a CRC forged for that many bytes: zipfile alone would
+        # hand out the short file and never see the rest of the stream.
+        ("both", 1000, "decompresses to more than the 1000 bytes its zip headers declare"),
+        ("both", len(DATA) + 1000, f"decompresses to {len(DATA)} bytes, not the"),
+        ("local", 1000, "the local header says 1000 bytes, the central directory 65536"),
+        ("local", len(DATA) + 1000, "the local header says 66536 bytes"),
+        ("central", 1000, "the local header says 65536 bytes, the central directory 1000"),
+    ],
+)
+def test_a_zip_header_that_lies_about_a_size(
+    refused: Install, server: IndexServer, headers: str, declared: int, expected: str
+) -> None:
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: DATA})
+    patch_header(
+        wheel,
+        DATA_MEMBER,
+        central=headers in ("both", "central"),
+        local=headers in ("both", "local"),
+        size=declared,
+        crc=zlib.crc32(DATA[:declared]),
+    )
+    message = refused(wheel)
+    assert repr(DATA_MEMBER) in message and expected in message
+
+
+def test_damaged_compressed_data(refused: Install, server: IndexServer) -> None:
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: DATA})
+    with zipfile.ZipFile(wheel) as archive:
+        info = archive.getinfo(DATA_MEMBER)
+    data = bytearray(wheel.read_bytes())
+    start = info.header_offset + 30 + len(DATA_MEMBER)
+    data[start : start + 16] = b"\xff" * 16  # not a deflate block any more
+    wheel.write_bytes(bytes(data))
+    message = refused(wheel)
+    assert repr(DATA_MEMBER) in message and "damaged" in message
+
+
+def test_an_encrypted_member(refused: Install, server: IndexServer) -> None:
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: DATA})
+    patch_header(wheel, DATA_MEMBER, flag_bits=0x1)
+    assert f"member {DATA_MEMBER!r} is encrypted" in refused(wheel)
+
+
+def test_a_compression_method_wheels_do_not_use(refused: Install, server: IndexServer) -> None:
+    wheel = hostile(server, compression=zipfile.ZIP_BZIP2)  # decompressed with no output bound
+    assert "compression method 12; wheels use stored or deflate" in refused(wheel)
+
+
+# -- Zip bombs ----------------------------------------------------------------------------------
+
+BOMB = f"{NAME}/bomb.bin"
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_zip_bomb_over_the_size_limit(refused: Install, server: IndexServer, how: str) -> None:
+    # 300 MiB of zeros in a 300 KB wheel, refused before a byte is written (the limit is
+    # lowered to keep the test fast; the default 16G works the same way).
+    wheel = hostile(server, zeros={BOMB: 300 * MiB})
+    if how == "option":
+        message = refused(wheel, "--max-unpacked-size", "100M", keeps_download=True)
+    else:
+        message = refused(wheel, env={"PINST_MAX_UNPACKED_SIZE": "100M"}, keeps_download=True)
+    assert "unpacks to 300.0 MiB, more than the limit of 100.0 MiB" in message
+    assert "--max-unpacked-size" in message and "PINST_MAX_UNPACKED_SIZE" in message
+
+
+def test_a_zip_bomb_whose_headers_lie_stops_at_the_declared_size(
+    refused: Install, server: IndexServer
+) -> None:
+    # Headers that declare 1 KiB slip past any check of declared sizes; the stream is cut off
+    # as soon as it runs past them, with the default limits.
+    wheel = hostile(server, zeros={BOMB: 300 * MiB})
+    patch_header(wheel, BOMB, size=1024, crc=zlib.crc32(bytes(1024)))
+    message = refused(wheel)
+    assert f"{BOMB!r} decompresses to more than the 1024 bytes its zip headers declare" in message
+
+
+def test_a_member_that_expands_too_much(refused: Install, server: IndexServer) -> None:
+    wheel = hostile(server, zeros={BOMB: 100 * MiB})  # about 1000:1, as deflate allows at most
+    message = refused(wheel, keeps_download=True)
+    assert f"expands too much: its member {BOMB!r} expands" in message
+    assert "more than the limit of 200 times for anything over 64.0 MiB" in message
+    assert "--max-compression-ratio" in message and "PINST_MAX_COMPRESSION_RATIO" in message
+
+
+def test_many_small_members_that_expand_too_much_together(
+    refused: Install, server: IndexServer
+) -> None:
+    # Each 2 MiB member is below the size where one member's ratio counts; the wheel is not.
+    wheel = hostile(server, zeros={f"{NAME}/part{n}.bin": 2 * MiB for n in range(40)})
+    message = refused(wheel, keeps_download=True)
+    assert "the wheel as a whole expands" in message and "--max-compression-ratio" in message
+
+
+def test_raised_limits_let_a_trusted_wheel_in_with_flat_memory(
+    pinst: Pinst, server: IndexServer, venv: Path
+) -> None:
+    hostile(server, zeros={BOMB: 300 * MiB}, files={f"{NAME}/__init__.py": ""})
+    options = ["--max-compression-ratio", "2000", "--max-unpacked-size", "1G"]
+    args = ["install", f"{NAME}==1.0", "--venv", venv, "-i", server.url, *options]
+    peak = peak_rss_bytes(pinst, *args)  # measured from a small parent, as there
+    assert (site_packages(venv) / BOMB).stat().st_size == 300 * MiB
+    assert peak < 150 * 1000 * 1000, f"peak RSS {peak / 1e6:.0f} MB while unpacking"
+
+
+def test_a_wheel_over_the_limit_is_kept_for_a_run_with_a_raised_limit(
+    pinst: Pinst, server: IndexServer, venv: Path, cache_dir: Path
+) -> None:
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: os.urandom(3 * MiB)})
+    install = ["install", f"{NAME}==1.0", "--venv", venv, "-i", server.url]
+    run = pinst(*install, "--max-unpacked-size", "2M", check=False)
+    assert run.returncode == 1 and "more than the limit of 2.0 MiB" in run.stderr
+    assert not (cache_dir / "entries-v1" / sha256_of(wheel)).exists()
+
+    pinst(*install, env={"PINST_MAX_UNPACKED_SIZE": "4M"})
+    assert (site_packages(venv) / DATA_MEMBER).stat().st_size == 3 * MiB
+    assert server.requests[file_path(wheel.name)] == 1  # the first run's download was kept
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "named"),
+    [
+        (["--max-unpacked-size", "lots"], {}, "--max-unpacked-size 'lots'"),
+        (["--max-unpacked-size", "0"], {}, "--max-unpacked-size '0'"),
+        ([], {"PINST_MAX_UNPACKED_SIZE": "-1G"}, "PINST_MAX_UNPACKED_SIZE '-1G'"),
+        (["--max-compression-ratio", "1.5"], {}, "--max-compression-ratio '1.5'"),
+        ([], {"PINST_MAX_COMPRESSION_RATIO": "many"}, "PINST_MAX_COMPRESSION_RATIO 'many'"),
+    ],
+)
+def test_a_bad_limit_is_a_usage_error(
+    pinst: Pinst, tmp_path: Path, options: list[str], env: dict[str, str], named: str
+) -> None:
+    run = pinst("install", "six==1.17.0", "--venv", tmp_path / "v", *options, env=env, check=False)
+    assert run.returncode == 2, run.output
+    assert run.stderr.startswith(f"error: {named} is not a valid limit")
+    assert not (tmp_path / "v").exists()
+
+
+# -- RECORD -------------------------------------------------------------------------------------
+
+RECORD_OUTSIDE = [
+    f"../../{MARKER}.py",
+    f"{NAME}/../../{MARKER}.py",
+    f"{NAME}-1.0.data/scripts/../../{MARKER}",
+    f"{NAME}-1.0.data/purelib/../../../etc/{MARKER}",
+    f"/etc/{MARKER}",
+    f"C:\\{MARKER}",
+]
+
+
+@pytest.mark.parametrize("path", RECORD_OUTSIDE)
+def test_a_record_row_that_leads_outside(refused: Install, server: IndexServer, path: str) -> None:
+    # A tool that trusts RECORD (to install, or later to uninstall) would follow it out.
+    def edit(rows: list[list[str]]) -> None:
+        rows.insert(0, [path, record_hash(b"x"), "1"])
+
+    message = refused(hostile(server, tamper=edit_record(edit)))
+    assert f"RECORD lists {path!r}, which" in message
+    assert "outside the install directory" in message or "absolute" in message
+
+
+def test_a_record_row_for_a_file_not_in_the_archive(refused: Install, server: IndexServer) -> None:
+    def edit(rows: list[list[str]]) -> None:
+        rows.insert(0, [f"{NAME}/ghost.py", record_hash(b"boo"), "3"])
+
+    message = refused(hostile(server, tamper=edit_record(edit)))
+    assert f"RECORD lists '{NAME}/ghost.py', which is not in the archive" in message
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda rows: rows.insert(0, ["x" * 200_000]), "its RECORD cannot be read"),
+        (lambda rows: rows[0].__setitem__(2, "\u00b2"), "the size '\u00b2', which is not a number"),
+        (lambda rows: rows[0].__setitem__(2, "9" * 5000), "which is not a number"),
+        (lambda rows: rows.append([rows[0][0], rows[0][1], "7"]), "twice, with different"),
+    ],
+    ids=["field-too-long", "superscript-size", "huge-size", "conflicting-rows"],
+)
+def test_a_record_that_cannot_be_trusted(
+    refused: Install, server: IndexServer, edit: Callable[[list[list[str]]], None], expected: str
+) -> None:
+    # Each of these crashed pinst with a traceback before.
+    assert expected in refused(hostile(server, tamper=edit_record(edit)))
