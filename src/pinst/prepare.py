@@ -8,7 +8,6 @@ else: no index page, no download, not even an HTTP client. Only the rest go thro
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from pinst.plan import Change
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin
 from pinst.target import Interpreter
-from pinst.unpack import InvalidWheel, entry_for, unpack
+from pinst.unpack import entry_for
+from pinst.unpack_pool import unpack_all
 from pinst.urls import redact_text, strip_credentials
 
 if TYPE_CHECKING:
@@ -90,22 +90,28 @@ class Preparer:
 
     def _prepare(self, changes: list[Change]) -> list[Prepared]:
         started = time.perf_counter()
-        ready = {position: self._cached(change) for position, change in enumerate(changes)}
-        missing = [position for position, found in ready.items() if found is None]
+        found = {position: self._cached(change) for position, change in enumerate(changes)}
+        ready = {at: item for at, item in found.items() if isinstance(item, Prepared)}
+        # Downloaded but not unpacked here yet (a venv on a filesystem new to pinst): together.
+        downloaded = {at: item for at, item in found.items() if isinstance(item, Path)}
+        unpacked = unpack_all(list(downloaded.values()), self.entries, self.limits, self.cache)
+        for (at, _), (entry, manifest) in zip(downloaded.items(), unpacked, strict=True):
+            ready[at] = self._prepared(changes[at], entry, manifest)
+        missing = [position for position, item in found.items() if item is None]
         if missing:
             fetched = self._fetch_and_unpack([changes[position] for position in missing])
             ready.update(zip(missing, fetched, strict=True))
             elapsed = time.perf_counter() - started
             self.reporter.detail(f"Prepared {plural(len(missing), 'package')} in {elapsed:.2f}s")
-        return [found for _, found in sorted(ready.items()) if found is not None]
+        return [ready[position] for position in sorted(ready)]
 
-    def _cached(self, change: Change) -> Prepared | None:
-        """The best fitting of the pin's sha256 hashes already unpacked or downloaded.
+    def _cached(self, change: Change) -> Prepared | Path | None:
+        """The best fitting of the pin's sha256 hashes already unpacked, or else downloaded.
 
-        Either way no network is needed: a downloaded wheel is unpacked on the spot, which is
-        what a venv on a filesystem new to pinst needs.
+        Either way no network is needed: a downloaded wheel (returned as its path) is unpacked
+        without one, which is what a venv on a filesystem new to pinst needs.
         """
-        best: tuple[tuple[int, ...], str, tuple[Path, Manifest] | Path] | None = None
+        best: tuple[tuple[int, ...], tuple[Path, Manifest] | Path] | None = None
         for digest in change.pin.hashes.get("sha256", ()):
             found = self._cached_artifact(digest)
             if found is None:
@@ -113,11 +119,16 @@ class Preparer:
             filename = found.name if isinstance(found, Path) else found[1].wheel_filename
             rank = wheel_rank(filename, self.interpreter)
             if rank is not None and (best is None or rank < best[0]):
-                best = (rank, digest, found)
+                best = (rank, found)
         if best is None:
             return None
-        _, digest, found = best
-        entry, manifest = self._unpack(found, digest) if isinstance(found, Path) else found
+        artifact = best[1]
+        if isinstance(artifact, Path):
+            return artifact
+        entry, manifest = artifact
+        return self._prepared(change, entry, manifest)
+
+    def _prepared(self, change: Change, entry: Path, manifest: Manifest) -> Prepared:
         return Prepared(change, entry, manifest, direct_url(change.pin, manifest))
 
     def _cached_artifact(self, digest: str) -> tuple[Path, Manifest] | Path | None:
@@ -146,23 +157,11 @@ class Preparer:
             wheels = download(requests, self.cache, client, workers=WORKERS)
         finally:
             client.close()
-        with ThreadPoolExecutor(WORKERS) as pool:
-            # A wheel's folder in the cache is named by its sha256.
-            unpacked = list(pool.map(lambda w: self._unpack(w, w.parent.name), wheels))
+        unpacked = unpack_all(wheels, self.entries, self.limits, self.cache)
         return [
-            Prepared(change, entry, manifest, direct_url(change.pin, manifest))
+            self._prepared(change, entry, manifest)
             for change, (entry, manifest) in zip(changes, unpacked, strict=True)
         ]
-
-    def _unpack(self, wheel: Path, digest: str) -> tuple[Path, Manifest]:
-        try:
-            return unpack(wheel, digest, self.entries, self.limits)
-        except InvalidWheel:
-            # Its message says nothing of the wheel stays in the cache: nor does the download.
-            # (A wheel over the limits is kept, for a run with a raised limit.)
-            if wheel.parent.parent == self.cache.wheels:
-                shutil.rmtree(wheel.parent, ignore_errors=True)
-            raise
 
     def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
         from pinst.index import Finder

@@ -11,7 +11,6 @@ venv), described by a manifest, and published with one atomic rename.
 
 from __future__ import annotations
 
-import copy
 import csv
 import errno
 import hashlib
@@ -138,6 +137,7 @@ class _WheelExtractor:
         self.sha256 = sha256
         self.archive = archive
         self.destination = destination
+        self.destination_path = str(destination)
         self.limits = limits
         self.made_directories: set[str] = set()  # mkdir is slow on some disks: once per folder
         try:
@@ -330,16 +330,14 @@ class _WheelExtractor:
         if not is_signature and algorithm not in ALLOWED_RECORD_HASHES:
             raise self.fail(f"RECORD gives no sha256 (or stronger) hash for {name!r}")
         hasher = hashlib.new(algorithm if algorithm in ALLOWED_RECORD_HASHES else "sha256")
-        size = self._copy_member(info, hasher)
+        executable = bool((info.external_attr >> 16) & 0o111) or self._is_script(name)
+        size = self._copy_member(info, hasher, 0o555 if executable else 0o444)
         if not is_signature:
             actual = record_digest(hasher.digest())
             if actual != expected.rstrip("="):
                 raise self.fail(f"the content of {name!r} does not match its hash in RECORD")
             if declared_size is not None and declared_size != size:
                 raise self.fail(f"{name!r} is {size} bytes but RECORD says {declared_size} bytes")
-        executable = bool((info.external_attr >> 16) & 0o111) or self._is_script(name)
-        # Entry files are shared by hard links, so nobody may write to them.
-        os.chmod(self.destination / name, 0o555 if executable else 0o444)
         return FileRecord(path=name, hash=digest, size=size, executable=executable)
 
     def _is_script(self, name: str) -> bool:
@@ -347,24 +345,28 @@ class _WheelExtractor:
         parts = name.split("/")
         return len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts"
 
-    def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash) -> int:
+    def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash, mode: int) -> int:
         size = 0
-        with self._create(info.filename) as sink:
+        with self._create(info.filename, mode) as sink:
             for chunk in self._chunks(info):
                 hasher.update(chunk)
                 sink.write(chunk)
                 size += len(chunk)
         return size
 
-    def _create(self, name: str) -> io.BufferedWriter:
-        """A new file for the member: never one that an earlier member already created."""
-        target = self.destination / name
-        folder = os.path.dirname(target)
+    def _create(self, name: str, mode: int) -> io.FileIO:
+        """A new file for the member: never one that an earlier member already created.
+
+        It is created read-only (``mode``), as entry files stay: hard links share them with
+        every venv, so nobody may write to them. The open descriptor can still write.
+        """
+        target = f"{self.destination_path}/{name}"  # plain strings: tens of thousands of files
+        folder = target.rpartition("/")[0]
         try:
             if folder not in self.made_directories:
                 os.makedirs(folder, exist_ok=True)
                 self.made_directories.add(folder)
-            return open(target, "xb")  # the caller closes it
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except OSError as error:
             if error.errno not in NAME_ERRORS:
                 raise
@@ -374,6 +376,8 @@ class _WheelExtractor:
                 f"member {name!r} cannot be created beside the others on this filesystem "
                 f"({error.strerror}): another member has the same name here"
             ) from None
+        os.fchmod(descriptor, mode)  # exactly this mode, whatever the umask took away
+        return io.FileIO(descriptor, "wb")  # the caller closes it
 
     def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """The member's bytes, refused the moment they run past the size its headers declare.
@@ -382,13 +386,8 @@ class _WheelExtractor:
         with a CRC forged for its start would pass as the short file, and other tools unpack the
         rest. Here the stream is read to its end, and the size and CRC are checked on the way.
         """
-        unbounded = copy.copy(info)
-        unbounded.file_size = sys.maxsize  # read on past the declared size
-        # zipfile checks no CRC for a ZipInfo without one (as for one made by hand): it is
-        # checked below, after the size, so that a lie about the size is named as one.
-        del unbounded.CRC
         declared, size, crc = info.file_size, 0, 0
-        with self.archive.open(unbounded) as source:
+        with self._open_unbounded(info) as source:
             while chunk := self._read(source, info.filename):
                 size += len(chunk)
                 if size > declared:
@@ -405,6 +404,22 @@ class _WheelExtractor:
             )
         if crc != info.CRC:
             raise self.fail(f"the content of {info.filename!r} does not match its zip checksum")
+
+    def _open_unbounded(self, info: zipfile.ZipInfo) -> IO[bytes]:
+        """The member's stream, read on past its declared size and with no CRC check.
+
+        zipfile checks no CRC for a ZipInfo without one (as for one made by hand): it is
+        checked by the caller, after the size, so that a lie about the size is named as one.
+        The stream takes both values when it opens, so the ZipInfo is changed only for that
+        moment (cheaper than a copy for each of tens of thousands of members).
+        """
+        declared, checksum = info.file_size, info.CRC
+        info.file_size = sys.maxsize
+        del info.CRC
+        try:
+            return self.archive.open(info)
+        finally:
+            info.file_size, info.CRC = declared, checksum
 
     def _read(self, source: IO[bytes], name: str) -> bytes:
         try:
