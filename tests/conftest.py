@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.index_server import IndexServer
+from tests.support.wheels import build_wheel
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -78,6 +79,15 @@ class Pinst:
 def server(tmp_path: Path) -> Iterator[IndexServer]:
     with IndexServer(tmp_path / "index") as running:
         yield running
+
+
+@pytest.fixture
+def venv(pinst: Pinst, server: IndexServer, tmp_path: Path) -> Path:
+    """An existing venv with one package installed: a failed run must leave all of it alone."""
+    build_wheel(server.directory, "present", "1.0")
+    path = tmp_path / "venv"
+    pinst("install", "present==1.0", "--venv", path, "-i", server.url)
+    return path
 
 
 @pytest.fixture

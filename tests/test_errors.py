@@ -20,15 +20,6 @@ def fails(pinst: Pinst, *args: str | Path, code: int = 1) -> str:
     return run.stderr
 
 
-@pytest.fixture
-def venv(pinst: Pinst, server: IndexServer, tmp_path: Path) -> Path:
-    """An existing venv with one package installed, to check that failures leave it alone."""
-    build_wheel(server.directory, "present", "1.0")
-    path = tmp_path / "venv"
-    pinst("install", "present==1.0", "--venv", path, "-i", server.url)
-    return path
-
-
 def install_file(pinst: Pinst, tmp_path: Path, venv: Path, server: IndexServer, text: str) -> str:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(text)

@@ -62,15 +62,6 @@ def changes(before: Snapshot, after: Snapshot) -> list[str]:
     )
 
 
-@pytest.fixture
-def venv(pinst: Pinst, server: IndexServer, tmp_path: Path) -> Path:
-    """An existing venv with one package installed: a refusal must leave all of it alone."""
-    build_wheel(server.directory, "present", "1.0")
-    path = tmp_path / "venv"
-    pinst("install", "present==1.0", "--venv", path, "-i", server.url)
-    return path
-
-
 Install = Callable[..., str]
 
 
