@@ -115,10 +115,17 @@ def test_warm_install_with_hashes_needs_no_network(
     pinst("install", "-r", requirements, "--venv", tmp_path / "one", "-i", server.url)
     before = server.total_requests()
 
-    pinst("install", "-r", requirements, "--venv", tmp_path / "two", "-i", server.url)
+    run = pinst(
+        "install", "-r", requirements, "--venv", tmp_path / "two", "-i", server.url,
+        env={"PYTHONPROFILEIMPORTTIME": "1"},
+    )  # fmt: skip
 
     assert server.total_requests() == before
     assert run_python(tmp_path / "two", "import demo; print(demo.__version__)") == "1.0\n"
+    # Nothing of the network side, the unpacking code or packaging's parsers is even imported.
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    for module in ("httpx", "pinst.fetch", "pinst.unpack", "zipfile", "packaging", "installer"):
+        assert module not in imported, module
 
 
 def test_upgrade_removes_the_old_version_files(

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from packaging.tags import parse_tag
-
 if TYPE_CHECKING:
     from pinst.target import Interpreter
 
@@ -29,11 +27,7 @@ def rank_wheel(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | Non
     parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
     if len(parts) not in (5, 6):
         return None
-    try:
-        tags = parse_tag("-".join(parts[-3:]))
-    except ValueError:  # packaging >= 26 refuses malformed tags (InvalidTag): no target has them
-        return None
-    ranks = [tag_rank[str(tag)] for tag in tags if str(tag) in tag_rank]
+    ranks = [tag_rank[tag] for tag in expand_tags(*parts[-3:]) if tag in tag_rank]
     if not ranks:
         return None
     # The build tag breaks ties between otherwise identical wheels: the higher build wins.
@@ -43,6 +37,18 @@ def rank_wheel(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | Non
     if build is None:
         return None
     return (min(ranks), 0, -int(build[1]), *_descending(build[2] or ""))
+
+
+def expand_tags(interpreters: str, abis: str, platforms: str) -> list[str]:
+    """A compressed tag set (``py2.py3-none-any``) as the tags it stands for, in the lower-case
+    form of ``str(packaging.tags.Tag)``: what ``packaging.tags.parse_tag`` gives, without
+    importing ``packaging.tags`` on the warm path. A malformed part matches no target's tags."""
+    return [
+        f"{interpreter}-{abi}-{platform}"
+        for interpreter in interpreters.lower().split(".")
+        for abi in abis.lower().split(".")
+        for platform in platforms.lower().split(".")
+    ]
 
 
 def _descending(text: str) -> tuple[int, ...]:

@@ -10,10 +10,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName, canonicalize_name
-
+from pinst.names import canonical_name
 from pinst.target import Scheme
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,6 @@ def installed_distributions(scheme: Scheme) -> dict[NormalizedName, InstalledDis
                 continue
             project, _, version = name[: -len(".dist-info")].partition("-")
             if project and version:
-                key = canonicalize_name(project)
+                key = canonical_name(project)
                 found[key] = InstalledDistribution(key, version, Path(directory, name))
     return found

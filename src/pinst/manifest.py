@@ -15,6 +15,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pinst.cache import Cache
 
 MANIFEST_NAME = "manifest.json"
 FILES_DIR = "files"
@@ -114,6 +118,13 @@ def root_directories(rows: tuple[FileRow, ...], data_dir: str) -> tuple[str, ...
             wanted.add(directory)
             directory = directory.rpartition("/")[0]
     return tuple(sorted(wanted))  # a parent sorts before its children
+
+
+def entry_for(cache: Cache, sha256: str) -> tuple[Path, Manifest] | None:
+    """The published entry of the wheel with this sha256 in ``cache``, if there is one."""
+    entry = cache.entry_dir(sha256)
+    manifest = read_manifest(entry)
+    return (entry, manifest) if manifest is not None else None
 
 
 def read_manifest(entry: Path) -> Manifest | None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-from packaging.utils import InvalidWheelFilename, NormalizedName, parse_wheel_filename
-from packaging.version import InvalidVersion, Version
 
 from pinst.installed import InstalledDistribution
 from pinst.requirements import Pin
 from pinst.urls import strip_credentials
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ def satisfies(installed: InstalledDistribution, pin: Pin) -> bool:
 def _same_version(left: str | None, right: str | None) -> bool:
     if left is None or right is None:
         return False
+    if left == right:
+        return True  # the usual case, answered without packaging's version parser
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(left) == Version(right)
     except InvalidVersion:
@@ -66,6 +71,8 @@ def _same_version(left: str | None, right: str | None) -> bool:
 
 def wheel_version_from_url(url: str) -> str | None:
     filename = unquote(posixpath.basename(urlsplit(url).path))
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
     try:
         return str(parse_wheel_filename(filename)[1])
     except InvalidWheelFilename:

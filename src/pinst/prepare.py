@@ -19,13 +19,11 @@ from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
 from pinst.errors import DownloadError, PinstError, advice_for, describe
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
-from pinst.manifest import Manifest
+from pinst.manifest import Manifest, entry_for
 from pinst.plan import Change
 from pinst.report import Reporter, plural
 from pinst.requirements import Pin
 from pinst.target import Interpreter
-from pinst.unpack import entry_for
-from pinst.unpack_pool import unpack_all
 from pinst.urls import redact_text, strip_credentials
 
 if TYPE_CHECKING:
@@ -94,7 +92,7 @@ class Preparer:
         ready = {at: item for at, item in found.items() if isinstance(item, Prepared)}
         # Downloaded but not unpacked here yet (a venv on a filesystem new to pinst): together.
         downloaded = {at: item for at, item in found.items() if isinstance(item, Path)}
-        unpacked = unpack_all(list(downloaded.values()), self.entries, self.limits, self.cache)
+        unpacked = _unpack_all(list(downloaded.values()), self.entries, self.limits, self.cache)
         for (at, _), (entry, manifest) in zip(downloaded.items(), unpacked, strict=True):
             ready[at] = self._prepared(changes[at], entry, manifest)
         missing = [position for position, item in found.items() if item is None]
@@ -157,7 +155,7 @@ class Preparer:
             wheels = download(requests, self.cache, client, workers=WORKERS)
         finally:
             client.close()
-        unpacked = unpack_all(wheels, self.entries, self.limits, self.cache)
+        unpacked = _unpack_all(wheels, self.entries, self.limits, self.cache)
         return [
             self._prepared(change, entry, manifest)
             for change, (entry, manifest) in zip(changes, unpacked, strict=True)
@@ -183,6 +181,16 @@ class Preparer:
 
         with ThreadPoolExecutor(WORKERS) as pool:
             return list(pool.map(locate_one, pins))
+
+
+def _unpack_all(
+    wheels: list[Path], entries: Cache, limits: UnpackLimits, downloads: Cache
+) -> list[tuple[Path, Manifest]]:
+    if not wheels:
+        return []  # a warm install: nothing of the unpacking code is even imported
+    from pinst.unpack_pool import unpack_all
+
+    return unpack_all(wheels, entries, limits, downloads)
 
 
 def _listing(bucket: Path) -> frozenset[str]:

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from packaging.utils import canonicalize_name
-
 from pinst.cache import Cache
 from pinst.errors import PinstError
+from pinst.names import canonical_name
 
 REGISTRY_BUCKET = "venvs-v1"
 KEY_LENGTH = 32
@@ -88,9 +87,9 @@ def record_install(
     except (OSError, UnreadableRecord):
         entries = {}  # no record yet, or a damaged one that this install replaces
     for name in removed:
-        entries.pop(canonicalize_name(name), None)
+        entries.pop(canonical_name(name), None)
     for name, (root, sha256) in used.items():
-        entries[canonicalize_name(name)] = (_absolute(root), sha256)
+        entries[canonical_name(name)] = (_absolute(root), sha256)
     _write_atomically(path, _to_json(venv, entries, link_mode))
 
 

@@ -8,9 +8,8 @@ backups; the plan then installs the pinned ones again like any missing package.
 
 from __future__ import annotations
 
-from packaging.utils import canonicalize_name
-
 from pinst.installed import installed_distributions
+from pinst.names import canonical_name
 from pinst.report import Reporter, plural
 from pinst.stamp import remove_stamp
 from pinst.target import Venv
@@ -31,7 +30,7 @@ def repair_interrupted(venv: Venv, reporter: Reporter) -> None:
     scheme = venv.interpreter.scheme
     installed = installed_distributions(scheme)
     for name in names:
-        distribution = installed.get(canonicalize_name(name))
+        distribution = installed.get(canonical_name(name))
         if distribution is not None:
             uninstall(distribution, str(scheme.data), scheme.kept_directories())
     end_changes(venv.path)

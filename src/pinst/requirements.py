@@ -19,21 +19,19 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.utils import (
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
-    canonicalize_version,
-    parse_wheel_filename,
-)
-
 from pinst.errors import PinstError
+from pinst.names import canonical_name
 from pinst.urls import redact, url_problem
+
+if TYPE_CHECKING:
+    # packaging's parser is imported only for lines the fast path below does not take.
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import NormalizedName
 
 # pip's strong hashes and their digest lengths in hex digits.
 HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -87,6 +85,12 @@ KNOWN_OPTIONS = (
 # As pip: a comment starts at the beginning of a line or after whitespace, so a URL's
 # ``#sha256=...`` fragment is not one.
 COMMENT = re.compile(r"(^|\s+)#.*$")
+# NAME==VERSION with a version in PEP 440's canonical form (1.2.3, 2.0rc1, 2.9.0.post0,
+# 1.0.dev2): nearly every line of a lock file, parsed without packaging's parser.
+SIMPLE_PIN = re.compile(
+    r"\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*"
+    r"(?P<version>[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?)\s*"
+)
 ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 NAMED_URL = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
 URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://|file:", re.IGNORECASE)
@@ -487,8 +491,22 @@ def _parse_requirement(
 def _pep508_requirement(
     text: str, origin: Origin, base: Path, hashes: dict[str, frozenset[str]]
 ) -> Pin | Unpinned:
+    simple = SIMPLE_PIN.fullmatch(text)
+    if simple:
+        # What packaging would make of it, without its parser: most lines of a lock file.
+        return Pin(
+            name=canonical_name(simple["name"]),
+            version=simple["version"],
+            arbitrary_equality=False,
+            url=None,
+            extras=frozenset(),
+            hashes=hashes,
+            marker=None,
+            origin=origin,
+            text=text,
+        )
     requirement = _parse_pep508(text, origin, text)
-    name = canonicalize_name(requirement.name)
+    name = canonical_name(requirement.name)
     extras = _canonical_extras(requirement.extras)
     if requirement.url is not None:
         return _direct_pin(
@@ -515,6 +533,8 @@ def _pep508_requirement(
 
 
 def _parse_pep508(requirement: str, origin: Origin, text: str) -> Requirement:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return Requirement(requirement)
     except InvalidRequirement as error:
@@ -531,6 +551,8 @@ def _did_you_mean(text: str) -> str:
     if match is None:
         return ""
     suggestion = f"{match.group(1).strip()}=={match.group(2)}"
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         Requirement(suggestion)
     except InvalidRequirement:
@@ -539,7 +561,7 @@ def _did_you_mean(text: str) -> str:
 
 
 def _canonical_extras(extras: Iterable[str]) -> frozenset[str]:
-    return frozenset(canonicalize_name(extra) for extra in extras)
+    return frozenset(canonical_name(extra) for extra in extras)
 
 
 def _split_bare_location(text: str) -> tuple[str, str]:
@@ -647,6 +669,8 @@ def _check_wheel_filename(filename: str, origin: Origin, text: str) -> Normalize
         raise _wheels_only(origin, text, "is a source distribution")
     if not lowered.endswith(".whl"):
         raise _wheels_only(origin, text, "is not a wheel (.whl)")
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
     try:
         return parse_wheel_filename(filename)[0]
     except InvalidWheelFilename as error:
@@ -843,6 +867,8 @@ def _same_artifact(first: Pin, second: Pin) -> bool:
     first_version, second_version = _pinned_version(first), _pinned_version(second)
     if first.arbitrary_equality or second.arbitrary_equality:
         return first_version == second_version
+    from packaging.utils import canonicalize_version
+
     return canonicalize_version(first_version) == canonicalize_version(second_version)
 
 
@@ -850,6 +876,8 @@ def _pinned_version(pin: Pin) -> str:
     if pin.version is not None:
         return pin.version
     assert pin.url is not None  # a Pin has a version or a URL
+    from packaging.utils import parse_wheel_filename
+
     return str(parse_wheel_filename(_url_filename(pin.url))[1])
 
 

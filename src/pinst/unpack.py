@@ -34,7 +34,14 @@ from pinst.cache_usage import format_size
 from pinst.errors import PinstError, naming
 from pinst.hashing import record_digest
 from pinst.limits import DEFAULT_LIMITS, RATIO_FLOOR, GiB, UnpackLimits
-from pinst.manifest import FILES_DIR, MANIFEST_NAME, EntryPoint, FileRecord, Manifest, read_manifest
+from pinst.manifest import (
+    FILES_DIR,
+    MANIFEST_NAME,
+    EntryPoint,
+    FileRecord,
+    Manifest,
+    entry_for,
+)
 
 CHUNK = 1024 * 1024
 SIGNATURE_FILES = {"RECORD", "RECORD.jws", "RECORD.p7s"}
@@ -74,12 +81,6 @@ class WheelTooLarge(PinstError):
             f"{wheel.name} {problem} (a guard against zip bombs), so pinst refused to unpack it. "
             f"If you trust this wheel, raise the limit with {option} or {variable}."
         )
-
-
-def entry_for(cache: Cache, sha256: str) -> tuple[Path, Manifest] | None:
-    entry = cache.entry_dir(sha256)
-    manifest = read_manifest(entry)
-    return (entry, manifest) if manifest is not None else None
 
 
 def unpack(
