@@ -122,7 +122,17 @@ def _is_running(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # another user's process
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A dead process not reaped yet (an orphaned worker, where init does not reap)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as status:
+            state = status.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"Z", b"X")
 
 
 def publish_directory(staged: Path, final: Path) -> bool:

@@ -61,29 +61,41 @@ def download(
     workers: int = 8,
     on_progress: Callable[[int], None] | None = None,
     retry: RetryPolicy | None = None,
+    on_ready: Callable[[int, Path], None] | None = None,
 ) -> list[Path]:
     """The cached, verified wheel for each request, in order, downloading those not cached yet.
 
-    ``on_progress`` receives the number of bytes just written, from the worker threads. The
-    first failure is raised; downloads still running then stop at their next chunk.
+    ``on_progress`` receives the number of bytes just written, from the worker threads.
+    ``on_ready`` receives each request's position and wheel as soon as it is verified, in this
+    thread, so that the next stage can start on it. The first failure is raised; downloads still
+    running then stop at their next chunk.
     """
+    ready = on_ready or (lambda _position, _path: None)
     results = [_already_cached(item, cache) for item in items]
+    for position, found in enumerate(results):
+        if found is not None:
+            ready(position, found)
     pending = [position for position, found in enumerate(results) if found is None]
     if not pending:
         return [path for path in results if path is not None]
     job = _Job(cache, client_factory, retry, on_progress or (lambda _size: None))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
         futures = {pool.submit(job.fetch, items[position]): position for position in pending}
-        _collect(futures, results, job.stop)
+        _collect(futures, results, job.stop, ready)
     return [path for path in results if path is not None]
 
 
 def _collect(
-    futures: dict[Future[Path], int], results: list[Path | None], stop: threading.Event
+    futures: dict[Future[Path], int],
+    results: list[Path | None],
+    stop: threading.Event,
+    ready: Callable[[int, Path], None],
 ) -> None:
     try:
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            position = futures[future]
+            results[position] = path = future.result()
+            ready(position, path)
     except BaseException:
         stop.set()
         for future in futures:

@@ -139,6 +139,7 @@ class Preparer:
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
         from pinst.fetch import DownloadRequest, download
         from pinst.http import SharedClient, create_client
+        from pinst.unpack_pool import Unpacker
 
         client = SharedClient(partial(create_client, self.timeout))
         try:
@@ -152,10 +153,12 @@ class Preparer:
                 )
                 for change, file in zip(changes, files, strict=True)
             ]
-            wheels = download(requests, self.cache, client, workers=WORKERS)
+            # Each wheel is unpacked (in worker processes) as soon as it is downloaded.
+            with Unpacker(self.entries, self.limits, self.cache, len(requests)) as unpacker:
+                download(requests, self.cache, client, workers=WORKERS, on_ready=unpacker.submit)
+                unpacked = unpacker.entries_in_order(len(requests))
         finally:
             client.close()
-        unpacked = _unpack_all(wheels, self.entries, self.limits, self.cache)
         return [
             self._prepared(change, entry, manifest)
             for change, (entry, manifest) in zip(changes, unpacked, strict=True)

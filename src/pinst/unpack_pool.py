@@ -1,25 +1,28 @@
-"""Unpack many wheels at once, in worker processes, one per core.
+"""Unpack wheels as they arrive, in worker processes, one per core.
 
 Unpacking is CPU work done in Python: inflating, hashing every member against RECORD, and the
 per-file overhead of creating tens of thousands of files. Threads cannot spread it over cores
 (the GIL), processes can: on the benchmark's 109 wheels on 2 cores, 3.5 s in one process against
-1.9 s in two. Small jobs stay in this process, where starting workers would cost more than it
-saves.
+1.9 s in two. The workers start before the downloads do, and each wheel is handed to them the
+moment it is downloaded and verified, so unpacking overlaps downloading.
 
+Small jobs stay in this process, where starting workers would cost more than it saves.
+
+Workers are forked from the main thread while it is the only thread (before any download thread
+starts): forking a process with other threads running can copy a lock that one of them holds.
 A worker dies with pinst (``PR_SET_PDEATHSIG``): a pinst killed halfway leaves no orphan still
 writing into the cache, only temporary directories that the next run removes.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 from pinst.cache import Cache
 from pinst.errors import PinstError
@@ -27,39 +30,62 @@ from pinst.limits import UnpackLimits
 from pinst.manifest import Manifest, read_manifest
 from pinst.unpack import InvalidWheel, unpack
 
-# Below this much to unpack, worker processes cost more than they save.
-PROCESS_THRESHOLD = 16 * 1024 * 1024  # bytes of wheels
+MIN_WHEELS_FOR_WORKERS = 4  # fewer wheels than this: starting workers costs more than it saves
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 
 
+class Unpacker:
+    """Takes downloaded wheels one by one (``submit``) and gives back their entries (``entries``).
+
+    Use it as a context manager around the downloads: on leaving, work not started is cancelled.
+    """
+
+    def __init__(
+        self, entries: Cache, limits: UnpackLimits, downloads: Cache, expected: int
+    ) -> None:
+        self.entries = entries
+        self.limits = limits
+        self.downloads = downloads
+        self.futures: dict[int, Future[tuple[str, str]]] = {}
+        self.done: dict[int, tuple[Path, Manifest]] = {}
+        self.pool = _start_pool(expected)
+
+    def __enter__(self) -> Unpacker:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, index: int, wheel: Path) -> None:
+        """Unpack the wheel (named ``<sha256>/<file>.whl`` in the cache) as item ``index``."""
+        if self.pool is None:
+            self.done[index] = unpack_or_discard(wheel, self.entries, self.limits, self.downloads)
+            return
+        self.futures[index] = self.pool.submit(
+            _unpack_in_worker, wheel, self.entries, self.limits, self.downloads
+        )
+
+    def entries_in_order(self, count: int) -> list[tuple[Path, Manifest]]:
+        """The entries of items 0 to count - 1, once all are unpacked; the first error raised."""
+        for index, future in self.futures.items():
+            self.done[index] = _read_entry(Path(_result(future.result())))
+        return [self.done[index] for index in range(count)]
+
+
 def unpack_all(
-    wheels: Sequence[Path], entries: Cache, limits: UnpackLimits, downloads: Cache
+    wheels: list[Path], entries: Cache, limits: UnpackLimits, downloads: Cache
 ) -> list[tuple[Path, Manifest]]:
-    """The published entry of each wheel (named ``<sha256>/<file>.whl`` in the cache)."""
-    workers = min(os.cpu_count() or 1, len(wheels))
-    total = sum(wheel.stat().st_size for wheel in wheels)
-    if workers < 2 or total < PROCESS_THRESHOLD or sys.platform != "linux":
-        return [unpack_or_discard(wheel, entries, limits, downloads) for wheel in wheels]
-    largest_first = sorted(range(len(wheels)), key=lambda i: wheels[i].stat().st_size)[::-1]
-    entry_paths: dict[int, str] = {}
-    # fork is fastest, and safe while this is the only thread (the download threads are done).
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_start_worker,
-        initargs=(os.getpid(),),
-    )
-    try:
-        futures = {
-            index: pool.submit(_unpack_in_worker, wheels[index], entries, limits, downloads)
-            for index in largest_first
-        }
-        for index, future in futures.items():
-            entry_paths[index] = _result(future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return [_read_entry(Path(entry_paths[index])) for index in range(len(wheels))]
+    """The entry of each wheel, unpacking those not unpacked yet (largest first)."""
+    with Unpacker(entries, limits, downloads, len(wheels)) as unpacker:
+        for index in sorted(range(len(wheels)), key=lambda i: -wheels[i].stat().st_size):
+            unpacker.submit(index, wheels[index])
+        return unpacker.entries_in_order(len(wheels))
 
 
 def unpack_or_discard(
@@ -78,6 +104,25 @@ def unpack_or_discard(
 
             shutil.rmtree(wheel.parent, ignore_errors=True)
         raise
+
+
+def _start_pool(expected: int) -> ProcessPoolExecutor | None:
+    """Worker processes, all started now; None where this process should unpack by itself."""
+    workers = min(os.cpu_count() or 1, expected)
+    if workers < 2 or expected < MIN_WHEELS_FOR_WORKERS or sys.platform != "linux":
+        return None
+    if threading.active_count() > 1 or threading.current_thread() is not threading.main_thread():
+        return None  # forking now could copy a lock another thread holds
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
+    )
+    pool.submit(os.getpid).result()  # with fork, the first task starts every worker
+    return pool
 
 
 def _start_worker(parent: int) -> None:
