@@ -55,6 +55,11 @@ class Cache:
     def interpreters(self) -> Path:
         return self.root / "interpreters-v1"
 
+    def interpreters_if_present(self) -> Path | None:
+        """The interpreter facts, for a command that reads a venv: it uses the cache if there is
+        one, and does not create one just for that."""
+        return self.interpreters if self.root.is_dir() else None
+
     @property
     def entries(self) -> Path:
         return self.root / "entries-v1"

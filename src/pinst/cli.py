@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pinst {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_install(commands)
+    _add_uninstall(commands)
+    _add_list(commands)
+    _add_freeze(commands)
+    _add_venv(commands)
     _add_cache(commands)
     return parser
 
@@ -275,6 +279,131 @@ def _limit(
         return parse(value)
     except ValueError as error:
         raise UsageError(f"{source} {value!r} is not a valid limit: {error}.") from None
+
+
+def _venv_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the virtual environment (default: $VIRTUAL_ENV, else ./.venv)",
+    )
+
+
+def _cache_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="the cache (default: $PINST_CACHE_DIR, else the user cache dir)",
+    )
+
+
+def _add_uninstall(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    uninstall = commands.add_parser(
+        "uninstall",
+        help="remove packages from a venv",
+        description="Remove installed distributions from a virtual environment, by the files "
+        "their RECORD lists, all of them or none.",
+    )
+    uninstall.add_argument("names", nargs="+", metavar="NAME", help="a project name")
+    _venv_option(uninstall)
+    _cache_dir_option(uninstall)
+    uninstall.add_argument("-q", "--quiet", action="count", default=0, help="print less")
+    uninstall.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    uninstall.set_defaults(handler=_run_uninstall)
+
+
+def _run_uninstall(args: argparse.Namespace) -> int:
+    from pinst.cache import Cache, default_cache_dir
+    from pinst.cache_errors import os_errors_reported
+    from pinst.report import Reporter
+    from pinst.target import default_venv_path
+    from pinst.uninstall_command import uninstall_packages
+
+    cache = Cache((args.cache_dir or default_cache_dir()).absolute())
+    reporter = Reporter(verbosity=args.verbose - args.quiet)
+    with os_errors_reported("uninstall"):
+        uninstall_packages(args.venv or default_venv_path(), args.names, cache, reporter)
+    return 0
+
+
+def _add_list(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listing = commands.add_parser(
+        "list",
+        help="list the packages installed in a venv",
+        description="List every distribution installed in a virtual environment, by any "
+        "installer, on standard output.",
+    )
+    _venv_option(listing)
+    listing.add_argument(
+        "--format",
+        choices=("columns", "json", "freeze"),
+        default="columns",
+        help="a table (default), JSON, or requirement lines as 'pinst freeze' prints them",
+    )
+    listing.set_defaults(handler=_run_list)
+
+
+def _add_freeze(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    freeze = commands.add_parser(
+        "freeze",
+        help="print a venv's packages as requirements",
+        description="Print the distributions installed in a virtual environment as pinned "
+        "requirements, as 'pip freeze' does.",
+    )
+    _venv_option(freeze)
+    freeze.set_defaults(handler=_run_list, format="freeze")
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    from pinst.cache import Cache, default_cache_dir
+    from pinst.cache_errors import os_errors_reported
+    from pinst.listing import show_list
+    from pinst.target import default_venv_path, existing_venv
+
+    facts = Cache(default_cache_dir().absolute()).interpreters_if_present()
+    with os_errors_reported(args.command):
+        show_list(existing_venv(args.venv or default_venv_path(), facts), args.format)
+    return 0
+
+
+def _add_venv(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    venv = commands.add_parser(
+        "venv",
+        help="create a virtual environment",
+        description="Create a virtual environment (without pip: pinst installs into it) at a "
+        "path that does not exist yet or is an empty directory.",
+    )
+    venv.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=Path(".venv"),
+        metavar="PATH",
+        help="where to create it (default: ./.venv)",
+    )
+    venv.add_argument(
+        "--python",
+        metavar="PY",
+        help="the interpreter: a path, a command, or a version such as 3.12 (default: the one "
+        "running pinst)",
+    )
+    venv.add_argument("-q", "--quiet", action="count", default=0, help="print less")
+    venv.set_defaults(handler=_run_venv, verbose=0)
+
+
+def _run_venv(args: argparse.Namespace) -> int:
+    from pinst.cache import Cache, default_cache_dir
+    from pinst.cache_errors import os_errors_reported
+    from pinst.report import Reporter
+    from pinst.venv_command import make_venv
+
+    cache = Cache(default_cache_dir().absolute())
+    with os_errors_reported("venv"):
+        make_venv(args.path, args.python, cache, Reporter(verbosity=-args.quiet))
+    return 0
 
 
 def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -93,6 +93,23 @@ def record_install(
     _write_atomically(path, _to_json(venv, entries, link_mode))
 
 
+def forget_projects(main: Cache, venv: Path, removed: Iterable[str]) -> None:
+    """Drop uninstalled projects from the venv's record, if it has one, so that ``pinst cache
+    prune`` may remove entries only they used. Best effort: a record that names too much only
+    keeps entries longer."""
+    path = record_path(main, venv)
+    try:
+        record = _read_record(path)
+    except (OSError, UnreadableRecord):
+        return  # never recorded (installed by another tool or cache), or damaged: leave it
+    gone = {canonical_name(name) for name in removed}
+    entries = {name: use for name, use in record.entries.items() if name not in gone}
+    try:
+        _write_atomically(path, _to_json(record.venv, entries, record.link_mode))
+    except OSError:
+        pass
+
+
 def registered_venvs(main: Cache) -> list[VenvRecord]:
     """Every venv record, live or not, sorted by venv path; raises on an unreadable one."""
     try:

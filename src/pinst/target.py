@@ -137,6 +137,19 @@ def lock_venv(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
         lock.__exit__(None, None, None)
 
 
+def existing_venv(path: Path, facts_cache: Path | None) -> Venv:
+    """The venv at ``path``, for a command that reads or removes and so never creates one."""
+    path = path.absolute()
+    if not path.exists():
+        raise PinstError(
+            f"there is no virtual environment at {path}. Pass --venv with the path of one, or "
+            f"create one with 'pinst venv {path}'."
+        )
+    _check_is_venv(path)
+    interpreter = inspect_interpreter(venv_python(path), facts_cache)
+    return Venv(path=path, interpreter=interpreter, created=False)
+
+
 def _needs_creating(path: Path) -> bool:
     """True if nothing is at ``path`` but what pinst made to lock it or began to make there."""
     if not path.exists():

@@ -34,17 +34,21 @@ def uninstall(
     files = [path for path in _recorded_files(distribution) if path.startswith(inside)]
     dist_info = str(distribution.dist_info)
     moved: Moved = []
-    if backup is not None:  # the whole .dist-info first: its files are then gone from the list
-        moved += _move_aside(dist_info, _kept_path(dist_info, venv_root, backup))
     directories: set[str] = set()
-    for path in files:
-        if backup is None:
-            _unlink(path)
-        else:
-            moved += _move_aside(path, _kept_path(path, venv_root, backup))
-        directories.add(os.path.dirname(path))
-        if path.endswith(".py"):
-            directories.add(_remove_bytecode_of(path))
+    try:
+        if backup is not None:  # the whole .dist-info first: its files then leave the list
+            moved += _move_aside(dist_info, _kept_path(dist_info, venv_root, backup))
+        for path in files:
+            if backup is None:
+                _unlink(path)
+            else:
+                moved += _move_aside(path, _kept_path(path, venv_root, backup))
+            directories.add(os.path.dirname(path))
+            if path.endswith(".py"):
+                directories.add(_remove_bytecode_of(path))
+    except BaseException:
+        restore(moved)  # the caller never gets this list, so only this function can
+        raise
     shutil.rmtree(dist_info, ignore_errors=True)
     remove_empty_directories(directories, stop_at=venv_root, keep=keep)
     return moved

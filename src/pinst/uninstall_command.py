@@ -1,0 +1,76 @@
+"""``pinst uninstall NAME...``: remove distributions from a venv, all of them or none.
+
+The removal is a transaction like an install's (``transaction.py``): under the venv's lock,
+after repairing what a killed run left, with the names in the journal and the files moved aside
+until the last one is gone. An error or Ctrl-C puts every file back; SIGKILL leaves the journal,
+and the next run finishes removing those packages (``repair.py``), which is what was asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from pinst.cache import Cache
+from pinst.errors import UsageError
+from pinst.installed import InstalledDistribution, installed_distributions
+from pinst.names import canonical_name
+from pinst.registry import forget_projects
+from pinst.repair import repair_interrupted
+from pinst.report import Reporter, plural
+from pinst.stamp import remove_stamp
+from pinst.target import Venv, existing_venv, lock_venv
+from pinst.transaction import PackageChange, change_venv
+
+PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def uninstall_packages(
+    venv_path: Path, names: Sequence[str], cache: Cache, reporter: Reporter
+) -> None:
+    for name in names:
+        if not PROJECT_NAME.match(name):
+            raise UsageError(
+                f"{name!r} is not a project name. Give names only, such as 'requests', "
+                "without a version or URL."
+            )
+    venv = existing_venv(venv_path, cache.interpreters_if_present())
+    with lock_venv(venv.path, reporter.info):
+        repair_interrupted(venv, reporter)
+        found = _installed(venv, names, reporter)
+        if found:
+            _remove(venv, found)
+            forget_projects(cache, venv.path, [item.name for item in found])
+    for item in found:
+        reporter.info(f"- {item.name}=={item.version}")
+    if found:
+        reporter.info(f"Uninstalled {plural(len(found), 'package')} in {reporter.elapsed()}")
+
+
+def _installed(venv: Venv, names: Sequence[str], reporter: Reporter) -> list[InstalledDistribution]:
+    """The distributions named, sorted; a name not installed is a warning, as in pip."""
+    installed = installed_distributions(venv.interpreter.scheme)
+    found: dict[str, InstalledDistribution] = {}
+    for name in names:
+        distribution = installed.get(canonical_name(name))
+        if distribution is None:
+            reporter.warn(f"Skipping {name} as it is not installed.")
+        else:
+            found[distribution.name] = distribution
+    return [found[name] for name in sorted(found)]
+
+
+def _remove(venv: Venv, found: list[InstalledDistribution]) -> None:
+    remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
+    # A removal is an install of nothing in place of each old version: the transaction's
+    # journal, backups and roll-back then apply unchanged.
+    changes = [
+        PackageChange(name=item.name, replaces=item, size=0, install=_nothing, discard=_nothing)
+        for item in found
+    ]
+    change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), workers=1)
+
+
+def _nothing() -> None:
+    pass
