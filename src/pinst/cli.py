@@ -499,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = "stopped by SIGTERM" if terminated else "interrupted"
         say(
             f"error: {reason}. A change to the venv that had begun was undone; run the same "
-            "command again to install."
+            "command again to carry it out."
         )
         return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
 
