@@ -55,6 +55,13 @@ def assert_one_error(run: object, code: int) -> None:
     assert "Traceback" not in run.output  # type: ignore[attr-defined]
 
 
+def pip_environment() -> dict[str, str]:
+    """This environment for the outer pip, without a PYTHONPATH that would show it pinst's
+    own source tree (and its egg-info) as installed in the venv."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    return {**environment, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
 def pip_freeze(venv: Path) -> str | None:
     """``pip freeze`` of the venv, run by the outer pip (the venvs have none); None if that pip
     cannot (pip >= 22.3 has ``--python``)."""
@@ -62,7 +69,7 @@ def pip_freeze(venv: Path) -> str | None:
         [sys.executable, "-m", "pip", "--python", str(venv_python(venv)), "freeze"],
         capture_output=True,
         text=True,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"},
+        env={**pip_environment(), "PIP_NO_INPUT": "1"},
         check=False,
     )
     return result.stdout if result.returncode == 0 else None
@@ -187,7 +194,7 @@ def test_list_shows_what_other_installers_installed(
         [sys.executable, "-m", "pip", "--python", str(venv_python(venv)), "install",
          "--no-index", "--no-deps", str(wheel)],
         capture_output=True, text=True, check=False,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        env=pip_environment(),
     )  # fmt: skip
     if result.returncode != 0:
         pytest.skip(f"the outer pip cannot install into the venv: {result.stderr.strip()}")

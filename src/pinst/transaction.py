@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,9 +73,11 @@ def _install_all(changes: Sequence[PackageChange], workers: int) -> None:
     pool = ThreadPoolExecutor(workers)
     try:
         futures = [pool.submit(change.install) for change in largest_first]
-        wait(futures)
+        wait(futures, return_when=FIRST_EXCEPTION)  # a failure stops the rest: no use going on
         for future in futures:
-            future.result()  # the first failure, raised here
+            if future.done():
+                future.result()  # the first failure, raised here
+        wait(futures)
     except BaseException:
         STOPPING.set()  # a package being linked stops at its next pause point
         raise
