@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -155,6 +156,62 @@ def test_prune_removes_old_temporary_leftovers_only(
     assert "2 temporary leftovers" in run.stderr
     assert not old.exists() and not probe.exists()
     assert fresh.is_dir()
+
+
+def test_prune_ci_keeps_the_wheels_for_an_offline_install_and_drops_the_rest(
+    pinst: Pinst, server: IndexServer, cache_dir: Path, tmp_path: Path
+) -> None:
+    """What a CI job saves after prune --ci installs hashed pins with no network request."""
+    lines = [
+        f"{name}==1.0 --hash=sha256:{sha256_of(build_wheel(server.directory, name, '1.0'))}\n"
+        for name in ("alpha", "beta")
+    ]
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("".join(lines))
+    first = tmp_path / "first"
+    pinst("install", "-r", requirements, "--venv", first, "-i", server.url, "--compile-bytecode")
+    assert len(list((cache_dir / "entries-v1").iterdir())) == 2
+    pages = sorted(os.listdir(cache_dir / "pages-v1"))
+
+    run = pinst("cache", "prune", "--ci")
+
+    assert "Removed 2 entries (unpacked again from the wheels when needed), " in run.stderr
+    assert "1 interpreter record" in run.stderr
+    assert "kept 2 downloaded wheels and 2 index pages; freed " in run.stderr
+    assert list((cache_dir / "entries-v1").iterdir()) == []  # with their bytecode
+    assert list((cache_dir / "interpreters-v1").iterdir()) == []
+    assert len(list((cache_dir / "wheels-v1").glob("*/*.whl"))) == 2
+    assert sorted(os.listdir(cache_dir / "pages-v1")) == pages
+    assert run_python(first, "import alpha; print(alpha.__version__)") == "1.0\n"
+    requests = server.total_requests()
+
+    second = tmp_path / "second"
+    run = pinst("install", "-r", requirements, "--venv", second, "-i", server.url)
+
+    assert "Installed 2 packages" in run.stderr
+    assert server.total_requests() == requests
+    assert run_python(second, "import alpha, beta; print(beta.__version__)") == "1.0\n"
+    assert len(list((cache_dir / "entries-v1").iterdir())) == 2
+
+
+def test_prune_ci_removes_fresh_leftovers_of_dead_runs_only(
+    pinst: Pinst, installed: Installed, cache_dir: Path
+) -> None:
+    """The next CI job runs on another host and would never remove them; a live run's stay."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = os.uname().nodename
+    killed = cache_dir / "tmp-v1" / f"unpack-pid{dead.pid}@{host}.abc"
+    running = cache_dir / "tmp-v1" / f"unpack-pid{os.getpid()}@{host}.abc"
+    for folder in (killed, running):
+        folder.mkdir(parents=True)
+    assert "0 temporary leftovers" in pinst("cache", "prune").stderr
+
+    run = pinst("cache", "prune", "--ci")
+
+    assert "1 temporary leftover" in run.stderr
+    assert not killed.exists() and running.is_dir()
+    assert run_python(installed.one, "import shared, solo; print(solo.VALUE)") == "solo\n"
 
 
 def test_verify_finds_a_changed_file_and_repair_restores_it(

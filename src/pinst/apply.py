@@ -17,6 +17,7 @@ from pinst.bytecode import Compilation, compile_entries
 from pinst.cache import Cache
 from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.faults import with_fault_points
+from pinst.installed import InstalledDistribution
 from pinst.link import Linker, LinkMode, choose_linker
 from pinst.manifest import Manifest
 from pinst.materialise import Materialiser
@@ -27,7 +28,7 @@ from pinst.report import Reporter, plural
 from pinst.requirements import Pin, RequirementSet
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, venv_python
-from pinst.transaction import STOPPING, PackageChange, change_venv
+from pinst.transaction import STOPPING, PackageChange, change_venv, removal
 
 if TYPE_CHECKING:
     from pinst.install import InstallOptions
@@ -65,9 +66,10 @@ def apply_plan(
     )
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
-    _materialise_all(prepared, venv, linker, bytecode, reporter)
+    _materialise_all(prepared, plan.removals, venv, linker, bytecode, reporter)
     used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
-    record_install(cache, venv.path, used, removed=(), link_mode=linker.mode.value)
+    removed = [item.name for item in plan.removals]
+    record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
 
 
 def _entries_location(
@@ -151,19 +153,27 @@ def _bytecode(
 
 def _materialise_all(
     prepared: list[Prepared],
+    removals: list[InstalledDistribution],
     venv: Venv,
     linker: Linker,
     bytecode: dict[Path, Compilation],
     reporter: Reporter,
 ) -> None:
+    """Install ``prepared`` and remove ``removals`` (a sync's) in one transaction."""
     link = with_fault_points(linker.function, venv.path, STOPPING)
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), link)
     changes = [_package_change(item, materialiser, bytecode.get(item.entry)) for item in prepared]
+    changes += [removal(item) for item in removals]
     change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), LINK_WORKERS)
+    for gone in removals:
+        reporter.info(f"- {gone.name}=={gone.version}")
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:
             reporter.info(f"- {old.name}=={old.version}")
         marker = "~" if old is not None and old.version == version else "+"
         reporter.info(f"{marker} {item.change.pin.name}=={version}")
-    reporter.info(f"Installed {plural(len(prepared), 'package')} in {reporter.elapsed()}")
+    uninstalled = f", uninstalled {plural(len(removals), 'package')}" if removals else ""
+    reporter.info(
+        f"Installed {plural(len(prepared), 'package')}{uninstalled} in {reporter.elapsed()}"
+    )

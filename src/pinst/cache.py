@@ -101,15 +101,22 @@ class Cache:
 
     def remove_dead_leftovers(self) -> None:
         """Remove temporary directories of pinst processes on this host that no longer run."""
+        for path in self.dead_leftovers():
+            shutil.rmtree(path, ignore_errors=True)
+
+    def dead_leftovers(self) -> list[Path]:
+        """Temporary directories of pinst processes on this host that no longer run."""
         try:
             names = os.listdir(self.tmp)
         except FileNotFoundError:
-            return
+            return []
         host = os.uname().nodename
+        found = []
         for name in names:
             owner = OWNER.search(name)
             if owner and owner["host"] == host and not _is_running(int(owner["pid"])):
-                shutil.rmtree(self.tmp / name, ignore_errors=True)
+                found.append(self.tmp / name)
+        return found
 
 
 # "<prefix>pid<pid>@<host>.<random>": mkdtemp's random part has no dots, a host name may.

@@ -1,4 +1,14 @@
-"""``pinst cache prune``: remove what no live venv uses, and what crashed runs left behind."""
+"""``pinst cache prune``: remove what no live venv uses, and what crashed runs left behind.
+
+``--ci`` keeps only what is worth saving in a CI cache and restoring in the next job: the
+downloaded wheels (a hashed pin is then installed with no network request) and the index pages
+(small; they save a request only while fresh). Everything rebuilt locally faster than it is
+saved, uploaded and restored goes: every unpacked entry in every cache (with its bytecode), which
+the next job unpacks again from the kept wheels, and the interpreter facts, keyed by the mtime of
+an interpreter that a fresh runner installs anew. ``uv cache prune --ci`` removes the downloaded
+wheels instead and keeps wheels built from source; pinst builds none, and its downloads are what
+make a restored cache worth having.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +37,10 @@ class Doomed:
     records: list[Path]
     leftovers: list[Path]
     wheels: list[Path]
+    interpreters: list[Path]  # only with --ci
 
 
-def prune(main: Cache, reporter: Reporter, wheels: bool) -> None:
+def prune(main: Cache, reporter: Reporter, wheels: bool, ci: bool = False) -> None:
     records = registered_venvs(main)  # raises before anything is removed if one is unreadable
     live = entries_in_use(records)
     doomed = Doomed(
@@ -37,21 +48,27 @@ def prune(main: Cache, reporter: Reporter, wheels: bool) -> None:
             (cache, entry)
             for cache in all_entry_caches(main)
             for entry in entry_dirs(cache)
-            if (real_path(cache.root), entry.name) not in live
+            if ci or (real_path(cache.root), entry.name) not in live
         ],
         records=[record.path for record in records if not record.alive],
-        leftovers=_leftovers(main),
+        leftovers=_leftovers(main, ci),
         wheels=_unused_wheels(main, live) if wheels else [],
+        interpreters=children(main.interpreters) if ci else [],
     )
-    usage = disk_usage([*(entry for _, entry in doomed.entries), *doomed.leftovers, *doomed.wheels])
+    removed = [*(entry for _, entry in doomed.entries), *doomed.leftovers, *doomed.wheels]
+    usage = disk_usage([*removed, *doomed.interpreters])
     _remove_doomed(doomed, reporter)
-    reporter.info(_prune_summary(doomed, usage))
+    reporter.info(_ci_summary(main, doomed, usage) if ci else _prune_summary(doomed, usage))
 
 
-def _leftovers(main: Cache) -> list[Path]:
-    """Temporary files no running pinst can still be using, in every cache."""
+def _leftovers(main: Cache, ci: bool) -> list[Path]:
+    """Temporary files no running pinst can still be using, in every cache.
+
+    With ``ci``, also those of pinst processes on this host that died within the hour: the
+    next job runs on another host, where nothing would ever remove them."""
     cutoff = time.time() - STALE_AFTER
     candidates = list(stale_temporary_files(main))
+    dead: set[Path] = set()
     for cache in all_entry_caches(main):
         candidates += children(cache.tmp)
         candidates += [
@@ -60,7 +77,8 @@ def _leftovers(main: Cache) -> list[Path]:
             for child in children(folder)
             if child.name.startswith(PROBE_PREFIX)
         ]
-    return [path for path in candidates if _newest_mtime(path) < cutoff]
+        dead.update(cache.dead_leftovers() if ci else [])
+    return [path for path in candidates if path in dead or _newest_mtime(path) < cutoff]
 
 
 def _newest_mtime(path: Path) -> float:
@@ -85,7 +103,7 @@ def _remove_doomed(doomed: Doomed, reporter: Reporter) -> None:
     for cache, entry in doomed.entries:
         reporter.detail(f"Removing unused entry {entry}")
         discard(cache, entry)
-    for path in [*doomed.records, *doomed.leftovers, *doomed.wheels]:
+    for path in [*doomed.records, *doomed.leftovers, *doomed.wheels, *doomed.interpreters]:
         reporter.detail(f"Removing {path}")
         remove_path(path)
 
@@ -99,3 +117,22 @@ def _prune_summary(doomed: Doomed, usage: Usage) -> str:
     if doomed.wheels:
         parts.append(f"{plural(len(doomed.wheels), 'downloaded wheel')}")
     return f"Removed {', '.join(parts)}; freed {format_size(usage.freed)}{still_linked_note(usage)}"
+
+
+def _ci_summary(main: Cache, doomed: Doomed, usage: Usage) -> str:
+    parts = [
+        f"{plural_entries(len(doomed.entries))} (unpacked again from the wheels when needed)",
+        f"{plural(len(doomed.interpreters), 'interpreter record')}",
+        f"{plural(len(doomed.records), 'record')} of deleted venvs",
+        f"{plural(len(doomed.leftovers), 'temporary leftover')}",
+    ]
+    if doomed.wheels:
+        parts.append(f"{plural(len(doomed.wheels), 'downloaded wheel')}")
+    kept = (
+        f"kept {plural(len(wheel_dirs(main)), 'downloaded wheel')} and "
+        f"{plural(len(children(main.pages)), 'index page')}"
+    )
+    return (
+        f"Removed {', '.join(parts)}; {kept}; freed {format_size(usage.freed)}"
+        f"{still_linked_note(usage)}"
+    )

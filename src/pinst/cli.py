@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pinst {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_install(commands)
+    _add_sync(commands)
     _add_uninstall(commands)
     _add_list(commands)
     _add_freeze(commands)
@@ -47,6 +48,24 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Install exactly the pinned wheels of requirements files (and NAME==VERSION "
         "arguments) into a virtual environment, creating it if needed.",
     )
+    _install_options(install)
+    install.set_defaults(handler=_run_install)
+
+
+def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="make a venv hold exactly the pinned requirements",
+        description="Install the pinned wheels of requirements files (and NAME==VERSION "
+        "arguments) like install, and remove every other distribution from the virtual "
+        "environment (pip and setuptools too), in one change: all of it or none.",
+    )
+    _install_options(sync)
+    sync.set_defaults(handler=_run_install)
+
+
+def _install_options(install: argparse.ArgumentParser) -> None:
+    """The options of install, which sync shares."""
     install.add_argument(
         "packages",
         nargs="*",
@@ -175,7 +194,6 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     install.add_argument("-q", "--quiet", action="count", default=0, help="print less")
     install.add_argument("-v", "--verbose", action="count", default=0, help="print more")
-    install.set_defaults(handler=_run_install)
 
 
 def _seconds(text: str) -> float:
@@ -205,7 +223,7 @@ def _run_install(args: argparse.Namespace) -> int:
             f"{', '.join(LINK_MODES)}."
         )
     if not args.requirement and not args.packages:
-        parser_error("install needs -r FILE or NAME==VERSION arguments")
+        parser_error(f"{args.command} needs -r FILE or NAME==VERSION arguments", args.command)
     _check_locations(args)
     options = InstallOptions(
         requirement_files=args.requirement,
@@ -227,8 +245,9 @@ def _run_install(args: argparse.Namespace) -> int:
         command_line=args.command_line,
         timeout=args.timeout,
         unpack_limits=_unpack_limits(args),
+        sync=args.command == "sync",
     )
-    with os_errors_reported("install"):
+    with os_errors_reported(args.command):
         install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0
 
@@ -439,6 +458,12 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     prune.add_argument(
         "--wheels", action="store_true", help="also remove downloaded wheels no live venv uses"
     )
+    prune.add_argument(
+        "--ci",
+        action="store_true",
+        help="keep only what is worth saving in a CI cache: remove every unpacked entry and "
+        "interpreter facts, keep downloaded wheels and index pages",
+    )
     verify = actions.add_parser(
         "verify", parents=[common], help="rehash every unpacked file against its manifest"
     )
@@ -467,16 +492,16 @@ def _run_cache(args: argparse.Namespace) -> int:
         elif args.cache_command == "clean":
             clean(main, reporter)
         elif args.cache_command == "prune":
-            prune(main, reporter, wheels=args.wheels)
+            prune(main, reporter, wheels=args.wheels, ci=args.ci)
         else:
             verify(main, reporter, repair=args.repair)
     return 0
 
 
-def parser_error(message: str) -> None:
+def parser_error(message: str, command: str = "install") -> None:
     from pinst.errors import UsageError
 
-    raise UsageError(f"{message}. See 'pinst install --help'.")
+    raise UsageError(f"{message}. See 'pinst {command} --help'.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

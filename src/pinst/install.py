@@ -46,6 +46,7 @@ class InstallOptions:
     command_line: Sequence[str] | None = None  # the arguments, for the stamp (see stamp.py)
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
     unpack_limits: UnpackLimits = DEFAULT_LIMITS
+    sync: bool = False  # also remove every distribution the requirements do not list
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:
@@ -79,9 +80,14 @@ def _install_into(
     reporter: Reporter,
 ) -> None:
     installed = installed_distributions(venv.interpreter.scheme)
-    plan = make_plan(requirements.pins, installed, options.reinstall)
-    if not plan.changes:
+    plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
+    if plan.empty:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
+        return
+    if not plan.changes:  # a sync that only removes: nothing to fetch, unpack or link
+        from pinst.uninstall_command import remove_and_report
+
+        remove_and_report(venv, plan.removals, cache, reporter)
         return
     from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
 

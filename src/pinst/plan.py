@@ -1,9 +1,9 @@
-"""Compare the pins with what the venv has: what to install, replace, or leave alone."""
+"""Compare the pins with what the venv has: what to install, replace, remove, or leave alone."""
 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -25,13 +25,23 @@ class Change:
 class Plan:
     changes: list[Change]
     unchanged: list[Pin]
+    removals: list[InstalledDistribution] = field(default_factory=list)  # sorted by name
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes and not self.removals
 
 
 def make_plan(
     pins: list[Pin],
     installed: dict[NormalizedName, InstalledDistribution],
     reinstall: bool,
+    remove_unlisted: bool = False,
 ) -> Plan:
+    """``remove_unlisted`` (sync): also remove every installed distribution no pin names.
+
+    The pins are those whose markers hold for the venv: a package pinned only for another
+    platform or Python is not listed for this venv, and goes, as in ``uv pip sync``."""
     changes: list[Change] = []
     unchanged: list[Pin] = []
     for pin in pins:
@@ -40,7 +50,15 @@ def make_plan(
             unchanged.append(pin)
         else:
             changes.append(Change(pin, current))
-    return Plan(changes, unchanged)
+    removals = _unlisted(pins, installed) if remove_unlisted else []
+    return Plan(changes, unchanged, removals)
+
+
+def _unlisted(
+    pins: list[Pin], installed: dict[NormalizedName, InstalledDistribution]
+) -> list[InstalledDistribution]:
+    listed = {pin.name for pin in pins}
+    return [installed[name] for name in sorted(installed) if name not in listed]
 
 
 def satisfies(installed: InstalledDistribution, pin: Pin) -> bool:

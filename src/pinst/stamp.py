@@ -29,6 +29,10 @@ STAMP_FORMAT = "pinst-stamp-1"
 STAMP_NAME = "last-install"
 SEPARATOR = "\0"  # no argument, path or environment value can contain it
 ENVIRONMENT_PREFIXES = ("PINST_", "VIRTUAL_ENV")
+# sync too: a stamp holds only while site-packages lists the same .dist-info directories, so
+# nothing unlisted can have come in since. The command is part of the stamp's command line, so
+# an install's stamp never answers a sync, nor the other way round.
+STAMPED_COMMANDS = ("install", "sync")
 
 
 def stamp_path(venv: str) -> str:
@@ -36,9 +40,10 @@ def stamp_path(venv: str) -> str:
 
 
 def answer_from_stamp(argv: Sequence[str]) -> bool:
-    """If ``argv`` repeats an install whose stamp still holds, say "Audited" and return True."""
+    """If ``argv`` repeats an install or sync whose stamp still holds, say "Audited" and return
+    True."""
     started = time.perf_counter()
-    if not argv or argv[0] != "install":
+    if not argv or argv[0] not in STAMPED_COMMANDS:
         return False
     try:
         with open(stamp_path(_venv_of(argv)), encoding="utf-8") as stamp:

@@ -38,6 +38,18 @@ class PackageChange:
     discard: Callable[[], None]  # remove whatever ``install`` put in place, however far it got
 
 
+def removal(distribution: InstalledDistribution) -> PackageChange:
+    """Removing a package, as a change: an install of nothing in place of the old version, so
+    that the journal, backups and roll-back apply unchanged (uninstall, and sync's removals)."""
+    return PackageChange(
+        name=distribution.name, replaces=distribution, size=0, install=_nothing, discard=_nothing
+    )
+
+
+def _nothing() -> None:
+    pass
+
+
 def change_venv(
     venv: Path,
     changes: Sequence[PackageChange],

@@ -21,7 +21,7 @@ from pinst.repair import repair_interrupted
 from pinst.report import Reporter, plural
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, existing_venv, lock_venv
-from pinst.transaction import PackageChange, change_venv
+from pinst.transaction import change_venv, removal
 
 PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
@@ -40,12 +40,19 @@ def uninstall_packages(
         repair_interrupted(venv, reporter)
         found = _installed(venv, names, reporter)
         if found:
-            _remove(venv, found)
-            forget_projects(cache, venv.path, [item.name for item in found])
+            remove_and_report(venv, found, cache, reporter)
+
+
+def remove_and_report(
+    venv: Venv, found: list[InstalledDistribution], cache: Cache, reporter: Reporter
+) -> None:
+    """Remove ``found`` (sorted) under the venv's lock, forget them in the cache's record of
+    the venv, and say so: for uninstall, and for a sync that only removes."""
+    remove_distributions(venv, found)
+    forget_projects(cache, venv.path, [item.name for item in found])
     for item in found:
         reporter.info(f"- {item.name}=={item.version}")
-    if found:
-        reporter.info(f"Uninstalled {plural(len(found), 'package')} in {reporter.elapsed()}")
+    reporter.info(f"Uninstalled {plural(len(found), 'package')} in {reporter.elapsed()}")
 
 
 def _installed(venv: Venv, names: Sequence[str], reporter: Reporter) -> list[InstalledDistribution]:
@@ -61,16 +68,7 @@ def _installed(venv: Venv, names: Sequence[str], reporter: Reporter) -> list[Ins
     return [found[name] for name in sorted(found)]
 
 
-def _remove(venv: Venv, found: list[InstalledDistribution]) -> None:
+def remove_distributions(venv: Venv, found: list[InstalledDistribution]) -> None:
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
-    # A removal is an install of nothing in place of each old version: the transaction's
-    # journal, backups and roll-back then apply unchanged.
-    changes = [
-        PackageChange(name=item.name, replaces=item, size=0, install=_nothing, discard=_nothing)
-        for item in found
-    ]
+    changes = [removal(item) for item in found]
     change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), workers=1)
-
-
-def _nothing() -> None:
-    pass
