@@ -180,3 +180,16 @@ def test_sync_needs_requirements(pinst: Pinst, tmp_path: Path) -> None:
     assert "sync needs -r FILE or NAME==VERSION arguments" in run.stderr
     assert "pinst sync --help" in run.stderr
     assert not (tmp_path / "venv").exists()
+
+
+def test_a_sync_with_an_empty_file_changes_nothing(
+    pinst: Pinst, server: IndexServer, venv: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing pinned yet\n")
+
+    run = pinst("sync", "-r", empty, "--venv", venv, "-i", server.url, check=False)
+
+    assert run.returncode == 1
+    assert "would remove every package" in run.stderr
+    assert run_python(venv, "import present; print('still here')") == "still here\n"

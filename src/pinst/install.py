@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pinst.cache import Cache
+from pinst.errors import PinstError
 from pinst.installed import installed_distributions
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import LinkMode
@@ -56,6 +57,12 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
         options.constraint_files,
         require_hashes=options.require_hashes,
     )
+    if options.sync and not parsed.requirements:
+        raise PinstError(
+            f"the requirements list no package, so 'pinst sync' would remove every package from "
+            f"{options.venv}. Nothing was changed. Check the file; to empty a venv on purpose, "
+            "use 'pinst uninstall NAME...'."
+        )
     cache = Cache(options.cache_dir)
     cache.ensure()
     cache.remove_dead_leftovers()  # of runs that were killed: they could not clean up
