@@ -34,14 +34,15 @@ class Pinst:
     def __init__(self, cache_dir: Path, cwd: Path) -> None:
         self.cache_dir = cache_dir
         self.cwd = cwd
-        self.env = dict(os.environ)
+        # No PINST_* setting, and no user config file, of whoever runs the tests.
+        self.env = {name: value for name, value in os.environ.items() if "PINST_" not in name}
+        self.env["XDG_CONFIG_HOME"] = str(cache_dir.parent / "user-config")
         self.env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(SRC), os.environ.get("PYTHONPATH")])
         )
         self.env["PINST_CACHE_DIR"] = str(cache_dir)
         self.env["PINST_RETRY_BASE_DELAY"] = "0.01"
-        for name in ("VIRTUAL_ENV", "PINST_LINK_MODE", "PINST_INDEX_URL"):
-            self.env.pop(name, None)
+        self.env.pop("VIRTUAL_ENV", None)
 
     def start(
         self, *args: str | Path, env: dict[str, str] | None = None, output: bool = True

@@ -51,7 +51,14 @@ def apply_plan(
     entries = _entries_location(cache, venv, options, reporter)
     sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
     preparer = Preparer(
-        interpreter, sources, cache, entries.cache, reporter, options.timeout, options.unpack_limits
+        interpreter,
+        sources,
+        cache,
+        entries.cache,
+        reporter,
+        options.timeout,
+        options.unpack_limits,
+        offline=options.offline,
     )
     prepared = preparer.prepare(plan.changes)
     linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)

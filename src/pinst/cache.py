@@ -31,12 +31,10 @@ CACHEDIR_TAG = (
 
 
 def default_cache_dir() -> Path:
-    configured = os.environ.get("PINST_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
+    """The cache PINST_CACHE_DIR or a config file names, else the user cache dir."""
+    from pinst.settings import resolve
 
-    return Path(user_cache_dir("pinst", appauthor=False))
+    return resolve(keys=("cache-dir",)).path("cache-dir") or Path()
 
 
 @dataclass(frozen=True)

@@ -6,21 +6,19 @@ Kept thin and cheap to import: the pipeline's modules are imported only once a c
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinst import __version__
-from pinst.errors import PinstError, UsageError, advice_for, describe
+from pinst.errors import PinstError, advice_for, describe
 from pinst.report import say, set_log_verbosity
+from pinst.settings import LINK_MODES
 
 if TYPE_CHECKING:
-    from pinst.limits import UnpackLimits
-
-LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
+    from pinst.install import InstallOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_freeze(commands)
     _add_venv(commands)
     _add_cache(commands)
+    _add_config(commands)
     return parser
 
 
@@ -48,7 +47,7 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Install exactly the pinned wheels of requirements files (and NAME==VERSION "
         "arguments) into a virtual environment, creating it if needed.",
     )
-    _install_options(install)
+    _add_install_arguments(install)
     install.set_defaults(handler=_run_install)
 
 
@@ -60,11 +59,11 @@ def _add_sync(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "arguments) like install, and remove every other distribution from the virtual "
         "environment (pip and setuptools too), in one change: all of it or none.",
     )
-    _install_options(sync)
+    _add_install_arguments(sync)
     sync.set_defaults(handler=_run_install)
 
 
-def _install_options(install: argparse.ArgumentParser) -> None:
+def _add_install_arguments(install: argparse.ArgumentParser) -> None:
     """The options of install, which sync shares."""
     install.add_argument(
         "packages",
@@ -107,7 +106,6 @@ def _install_options(install: argparse.ArgumentParser) -> None:
         "-i",
         "--index-url",
         metavar="URL",
-        default=os.environ.get("PINST_INDEX_URL"),
         help="the package index (default: https://pypi.org/simple)",
     )
     install.add_argument(
@@ -126,13 +124,20 @@ def _install_options(install: argparse.ArgumentParser) -> None:
         help="a directory or HTML page of wheels to consider too",
     )
     install.add_argument(
-        "--no-index", action="store_true", help="use no index, only --find-links, URLs and paths"
+        "--no-index",
+        action="store_true",
+        default=None,
+        help="use no index, only --find-links, URLs and paths",
+    )
+    install.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="use only the cache: no network request at all (env PINST_OFFLINE=1)",
     )
     install.add_argument(
         "--timeout",
         type=_seconds,
-        # argparse converts a string default with ``type`` too, so a bad value is caught here.
-        default=os.environ.get("PINST_HTTP_TIMEOUT") or None,
         metavar="SECONDS",
         help="how long to wait for a server to connect or send more data before retrying, "
         "then failing (default: $PINST_HTTP_TIMEOUT, else 30)",
@@ -146,14 +151,13 @@ def _install_options(install: argparse.ArgumentParser) -> None:
     install.add_argument(
         "--link-mode",
         choices=LINK_MODES,
-        default=os.environ.get("PINST_LINK_MODE", "auto"),
         help="how files get from the cache into the venv (default: auto: "
         "reflink, else hardlink, else copy); any other choice is strict",
     )
     install.add_argument(
         "--compile-bytecode",
         action="store_true",
-        default=os.environ.get("PINST_COMPILE_BYTECODE", "0") not in ("", "0"),
+        default=None,
         help="install .pyc files too, compiled once per interpreter in the cache and linked "
         "like the sources (env PINST_COMPILE_BYTECODE=1)",
     )
@@ -161,7 +165,6 @@ def _install_options(install: argparse.ArgumentParser) -> None:
         "--entries-cache",
         type=Path,
         metavar="DIR",
-        default=os.environ.get("PINST_ENTRIES_CACHE") or None,
         help="where to unpack wheels for the venv's filesystem (default: the main cache on its "
         "filesystem, else a .pinst-cache that pinst creates there)",
     )
@@ -169,11 +172,14 @@ def _install_options(install: argparse.ArgumentParser) -> None:
         "--no-per-filesystem-cache",
         dest="per_filesystem_cache",
         action="store_false",
-        default=os.environ.get("PINST_PER_FILESYSTEM_CACHE", "1") != "0",
+        default=None,
         help="never create caches on other filesystems (pinst copies there instead)",
     )
     install.add_argument(
-        "--require-hashes", action="store_true", help="require a --hash for every requirement"
+        "--require-hashes",
+        action="store_true",
+        default=None,
+        help="require a --hash for every requirement",
     )
     install.add_argument(
         "--max-unpacked-size",
@@ -194,6 +200,7 @@ def _install_options(install: argparse.ArgumentParser) -> None:
     )
     install.add_argument("-q", "--quiet", action="count", default=0, help="print less")
     install.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    _no_config_option(install)
 
 
 def _seconds(text: str) -> float:
@@ -203,101 +210,92 @@ def _seconds(text: str) -> float:
         seconds = 0.0
     if not seconds > 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds greater than 0 (from --timeout or "
-            "PINST_HTTP_TIMEOUT); give one such as 30 or 2.5"
+            f"{text!r} is not a number of seconds greater than 0; give one such as 30 or 2.5"
         )
     return seconds
 
 
 def _run_install(args: argparse.Namespace) -> int:
-    from pinst.cache import default_cache_dir
     from pinst.cache_errors import os_errors_reported
-    from pinst.install import InstallOptions, install
-    from pinst.link import LinkMode
+    from pinst.install import install
     from pinst.report import Reporter
-    from pinst.target import default_venv_path
 
-    if args.link_mode not in LINK_MODES:
-        raise UsageError(
-            f"PINST_LINK_MODE={args.link_mode!r} is not a link mode; use one of "
-            f"{', '.join(LINK_MODES)}."
-        )
     if not args.requirement and not args.packages:
         parser_error(f"{args.command} needs -r FILE or NAME==VERSION arguments", args.command)
-    _check_locations(args)
-    options = InstallOptions(
-        requirement_files=args.requirement,
-        requirement_args=args.packages,
-        constraint_files=args.constraint,
-        venv=args.venv or default_venv_path(),
-        python=args.python,
-        index_url=args.index_url,
-        extra_index_urls=args.extra_index_url,
-        find_links=args.find_links,
-        no_index=args.no_index,
-        cache_dir=args.cache_dir or default_cache_dir(),
-        link_mode=LinkMode(args.link_mode),
-        require_hashes=args.require_hashes,
-        reinstall=args.reinstall,
-        compile_bytecode=args.compile_bytecode,
-        entries_cache=Path(args.entries_cache) if args.entries_cache else None,
-        per_filesystem_cache=args.per_filesystem_cache,
-        command_line=args.command_line,
-        timeout=args.timeout,
-        unpack_limits=_unpack_limits(args),
-        sync=args.command == "sync",
-    )
+    options = _install_options(args)
     with os_errors_reported(args.command):
         install(options, Reporter(verbosity=args.verbose - args.quiet))
     return 0
 
 
-def _check_locations(args: argparse.Namespace) -> None:
-    from pinst.urls import redact, url_problem
+def _install_options(args: argparse.Namespace) -> InstallOptions:
+    """The install's options: the command line's, else the environment's and config files'."""
+    from pinst.install import InstallOptions
+    from pinst.limits import UnpackLimits
+    from pinst.link import LinkMode
+    from pinst.settings import SETTINGS, resolve
+    from pinst.target import default_venv_path
 
-    given = [
-        ("--index-url", [args.index_url] if args.index_url else []),
-        ("--extra-index-url", args.extra_index_url),
-        ("--find-links", args.find_links),
-    ]
-    for option, values in given:
-        for value in values:
-            problem = url_problem(value)
-            if problem is not None:
-                raise UsageError(f"{option} {redact(value)!r} is not a valid URL: {problem}.")
-
-
-def _unpack_limits(args: argparse.Namespace) -> UnpackLimits:
-    from pinst.limits import DEFAULT_LIMITS, UnpackLimits, parse_ratio, parse_size
-
-    size = _limit(
-        args.max_unpacked_size, "--max-unpacked-size", "PINST_MAX_UNPACKED_SIZE", parse_size
+    given = {item.key: getattr(args, item.key.replace("-", "_"), None) for item in SETTINGS}
+    settings = resolve(given, no_config=args.no_config)
+    return InstallOptions(
+        requirement_files=args.requirement,
+        requirement_args=args.packages,
+        constraint_files=args.constraint,
+        venv=args.venv or default_venv_path(),
+        python=args.python,
+        index_url=settings.text("index-url"),
+        extra_index_urls=settings.texts("extra-index-url"),
+        find_links=settings.texts("find-links"),
+        no_index=settings.flag("no-index"),
+        offline=settings.flag("offline"),
+        cache_dir=settings.path("cache-dir") or Path(),
+        link_mode=LinkMode(settings.text("link-mode")),
+        require_hashes=settings.flag("require-hashes"),
+        reinstall=args.reinstall,
+        compile_bytecode=settings.flag("compile-bytecode"),
+        entries_cache=settings.path("entries-cache"),
+        per_filesystem_cache=settings.flag("per-filesystem-cache"),
+        command_line=args.command_line,
+        timeout=settings.number("timeout"),
+        unpack_limits=UnpackLimits(
+            max_unpacked_size=int(settings.number("max-unpacked-size")),
+            max_compression_ratio=int(settings.number("max-compression-ratio")),
+        ),
+        config_files=settings.discovery.examined,
+        config_variables=settings.discovery.variables,
+        sync=args.command == "sync",
     )
-    ratio = _limit(
-        args.max_compression_ratio,
-        "--max-compression-ratio",
-        "PINST_MAX_COMPRESSION_RATIO",
-        parse_ratio,
-    )
-    return UnpackLimits(
-        max_unpacked_size=size or DEFAULT_LIMITS.max_unpacked_size,
-        max_compression_ratio=ratio or DEFAULT_LIMITS.max_compression_ratio,
+
+
+def _no_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-config",
+        action="store_true",
+        help="read no config file (pinst.toml, pyproject.toml, the user's); env PINST_NO_CONFIG=1",
     )
 
 
-def _limit(
-    value: str | None, option: str, variable: str, parse: Callable[[str], int]
-) -> int | None:
-    """The option's value, else the environment variable's, parsed; None if neither is set."""
-    source = option
-    if value is None:
-        value, source = os.environ.get(variable) or None, variable
-    if value is None:
-        return None
-    try:
-        return parse(value)
-    except ValueError as error:
-        raise UsageError(f"{source} {value!r} is not a valid limit: {error}.") from None
+def _add_config(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config = commands.add_parser(
+        "config",
+        help="show the effective settings and where each comes from",
+        description="Show every setting an install would use, its value, and where it comes "
+        "from: the environment, a config file, or the default.",
+    )
+    config.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
+    )
+    _no_config_option(config)
+    config.set_defaults(handler=_run_config)
+
+
+def _run_config(args: argparse.Namespace) -> int:
+    from pinst.config_command import show_settings
+    from pinst.settings import resolve
+
+    show_settings(resolve(no_config=args.no_config), args.format)
+    return 0
 
 
 def _venv_option(parser: argparse.ArgumentParser) -> None:

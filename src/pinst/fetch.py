@@ -62,13 +62,15 @@ def download(
     on_progress: Callable[[int], None] | None = None,
     retry: RetryPolicy | None = None,
     on_ready: Callable[[int, Path], None] | None = None,
+    offline: bool = False,
 ) -> list[Path]:
     """The cached, verified wheel for each request, in order, downloading those not cached yet.
 
     ``on_progress`` receives the number of bytes just written, from the worker threads.
     ``on_ready`` receives each request's position and wheel as soon as it is verified, in this
     thread, so that the next stage can start on it. The first failure is raised; downloads still
-    running then stop at their next chunk.
+    running then stop at their next chunk. ``offline``: a wheel that is neither cached nor a
+    local file is an error, raised before any download starts.
     """
     ready = on_ready or (lambda _position, _path: None)
     results = [_already_cached(item, cache) for item in items]
@@ -78,6 +80,8 @@ def download(
     pending = [position for position, found in enumerate(results) if found is None]
     if not pending:
         return [path for path in results if path is not None]
+    if offline:
+        _refuse_remote([items[position] for position in pending])
     job = _Job(cache, client_factory, retry, on_progress or (lambda _size: None))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
         futures = {pool.submit(job.fetch, items[position]): position for position in pending}
@@ -101,6 +105,15 @@ def _collect(
         for future in futures:
             future.cancel()
         raise
+
+
+def _refuse_remote(items: Sequence[DownloadRequest]) -> None:
+    from pinst.prepare import offline_miss
+
+    for item in items:
+        if _local_path(item.file.url) is None:
+            why = f"{item.file.filename} was never downloaded"
+            raise offline_miss(item.label, item.requirement, why)
 
 
 def _already_cached(item: DownloadRequest, cache: Cache) -> Path | None:

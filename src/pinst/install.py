@@ -37,6 +37,7 @@ class InstallOptions:
     extra_index_urls: Sequence[str] = ()
     find_links: Sequence[str] = ()
     no_index: bool = False
+    offline: bool = False  # only the cache: no network request at all
     cache_dir: Path = Path()
     link_mode: LinkMode = LinkMode.AUTO
     require_hashes: bool = False
@@ -48,6 +49,10 @@ class InstallOptions:
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
     unpack_limits: UnpackLimits = DEFAULT_LIMITS
     sync: bool = False  # also remove every distribution the requirements do not list
+    # The config files looked for (a status, or None if there was none) and the environment
+    # variables their location depends on: the stamp depends on them too.
+    config_files: Sequence[tuple[str, os.stat_result | None]] = ()
+    config_variables: Sequence[str] = ()
 
 
 def install(options: InstallOptions, reporter: Reporter) -> None:
@@ -123,10 +128,12 @@ def _stamp(
     ]
     depends_on += [(str(path), None) for path in {scheme.purelib, scheme.platlib}]
     depends_on += [(str(venv.path / "pyvenv.cfg"), None), (str(venv_python(venv.path)), None)]
+    # A config file edited, created or removed changes the settings: never answer from the stamp.
+    depends_on += options.config_files
     write_stamp(
         str(venv.path),
         options.command_line,
-        parsed.variables,
+        [*parsed.variables, *options.config_variables],
         len(requirements.pins),
         reporter.verbosity,
         depends_on,

@@ -60,6 +60,7 @@ class Preparer:
     reporter: Reporter
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
     limits: UnpackLimits = DEFAULT_LIMITS  # how far a wheel may expand
+    offline: bool = False  # cached index pages and wheels only: no request at all
     # A locked requirements file lists the hashes of every platform's wheel: one listing of
     # each bucket answers for all of them, instead of a failed open per hash.
     _unpacked: frozenset[str] = field(init=False)
@@ -155,7 +156,14 @@ class Preparer:
             ]
             # Each wheel is unpacked (in worker processes) as soon as it is downloaded.
             with Unpacker(self.entries, self.limits, self.cache, len(requests)) as unpacker:
-                download(requests, self.cache, client, workers=WORKERS, on_ready=unpacker.submit)
+                download(
+                    requests,
+                    self.cache,
+                    client,
+                    workers=WORKERS,
+                    on_ready=unpacker.submit,
+                    offline=self.offline,
+                )
                 unpacked = unpacker.entries_in_order(len(requests))
         finally:
             client.close()
@@ -168,7 +176,13 @@ class Preparer:
         from pinst.index import Finder
         from pinst.locate import choose_wheel, direct_file
 
-        finder = Finder(client, self.sources.index_urls, self.sources.find_links, self.cache.pages)
+        finder = Finder(
+            client,
+            self.sources.index_urls,
+            self.sources.find_links,
+            self.cache.pages,
+            offline=self.offline,
+        )
 
         def locate_one(pin: Pin) -> DistributionFile:
             if pin.url is not None:
@@ -180,10 +194,22 @@ class Preparer:
                 raise DownloadError(
                     f"{pin.origin}: {redact_text(pin.text)}: {error.message}"
                 ) from error
+            except PinstError as error:
+                if not self.offline:
+                    raise
+                raise offline_miss(pin.origin, pin.text, "no cached index page lists it") from error
             return choose_wheel(pin, files, self.interpreter, self.reporter.warn)
 
         with ThreadPoolExecutor(WORKERS) as pool:
             return list(pool.map(locate_one, pins))
+
+
+def offline_miss(origin: object, requirement: str, why: str) -> PinstError:
+    """The one error for a requirement that --offline cannot satisfy from the cache."""
+    return PinstError(
+        f"{origin}: {redact_text(requirement)}: the cache lacks its wheel ({why}), and --offline "
+        "forbids the network. Run the install once online to fill the cache."
+    )
 
 
 def _unpack_all(
