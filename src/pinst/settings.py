@@ -129,8 +129,13 @@ def _resolve_one(
     tables: list[tuple[ConfigFile, dict[str, object]]],
 ) -> Value:
     if given is not None and given != []:
+        option = f"--{setting.key}"
         if isinstance(given, str) and setting.kind in ("size", "ratio"):
-            given = _from_text(setting, given, f"--{setting.key}")
+            given = _from_text(setting, given, option)
+        elif setting.kind in ("url", "urls", "locations"):  # argparse took them as they are
+            items = given if isinstance(given, list) else [given]
+            checked = [_checked(setting, str(item), option) for item in items]
+            given = checked if isinstance(given, list) else checked[0]
         return Value(given, COMMAND_LINE)
     text = environ.get(setting.variable)
     if text:  # an empty variable counts as unset
