@@ -78,7 +78,7 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         default=[],
         type=Path,
         metavar="FILE",
-        help="install the pins of this requirements file (repeatable)",
+        help="install the pins of this requirements file or pylock.toml (repeatable)",
     )
     install.add_argument(
         "-c",

@@ -62,7 +62,7 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
         options.constraint_files,
         require_hashes=options.require_hashes,
     )
-    if options.sync and not parsed.requirements:
+    if options.sync and not parsed.requirements and parsed.lock is None:
         raise PinstError(
             f"the requirements list no package, so 'pinst sync' would remove every package from "
             f"{options.venv}. Nothing was changed. Check the file; to empty a venv on purpose, "
@@ -75,7 +75,7 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
         venv = open_venv(options.venv, options.python, cache.interpreters)
         try:
             repair_interrupted(venv, reporter)
-            requirements = parsed.select(venv.interpreter.markers)
+            requirements = parsed.select(venv.interpreter.markers, venv.interpreter.tags)
             _install_into(venv, requirements, options, cache, reporter)
         except BaseException:
             if venv.created:

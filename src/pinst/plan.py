@@ -63,7 +63,7 @@ def _unlisted(
 
 def satisfies(installed: InstalledDistribution, pin: Pin) -> bool:
     """Is the installed distribution exactly what the pin asks for?"""
-    if pin.url is not None:
+    if pin.url is not None and not pin.locked:
         return installed.direct_url() == strip_credentials(pin.url) and _same_version(
             installed.version, wheel_version_from_url(pin.url)
         )

@@ -230,8 +230,10 @@ def _listing(bucket: Path) -> frozenset[str]:
 
 
 def direct_url(pin: Pin, manifest: Manifest) -> dict[str, object] | None:
-    """PEP 610's record for URL and path installs; None for index installs."""
-    if pin.url is None:
+    """PEP 610's record for URL and path installs; None for index installs.
+
+    None too for a lock file's pins: the lock, not the user, chose the URL (as uv records them)."""
+    if pin.url is None or pin.locked:
         return None
     return {
         "url": strip_credentials(pin.url),

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
+    from pinst.lockfile import LockFile
+
 # pip's strong hashes and their digest lengths in hex digits.
 HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 # Algorithms pip recognises in a URL fragment; the weak ones are rejected with a clear message.
@@ -131,6 +133,9 @@ class Pin:
     marker: Marker | None
     origin: Origin
     text: str  # the requirement as written, for messages
+    # From a PEP 751 lock file: fetched from ``url``, but installed as from an index (no
+    # direct_url.json) and satisfied by ``version``, as uv does.
+    locked: bool = False
 
     @property
     def is_direct(self) -> bool:
@@ -179,9 +184,16 @@ class ParsedRequirements:
     # read, and the environment variables the files name with ${VAR}.
     sources: list[tuple[Path, os.stat_result]] = field(default_factory=list)
     variables: set[str] = field(default_factory=set)
+    # A PEP 751 lock file given with -r: its packages replace the lines above (which are empty).
+    lock: LockFile | None = None
 
-    def select(self, environment: Mapping[str, str]) -> RequirementSet:
-        """The pins that apply to a target whose marker values are ``environment``."""
+    def select(self, environment: Mapping[str, str], tags: Sequence[str] = ()) -> RequirementSet:
+        """The pins that apply to a target whose marker values are ``environment``.
+
+        ``tags`` (the target's wheel tags, most preferred first) matter only for a lock file,
+        whose packages list several wheels to choose from."""
+        if self.lock is not None:
+            return self._lock_selection(self.lock.pins(environment, tags))
         marker_environment = {**environment, "extra": ""}
         constraints = _merge_constraints(
             [line for line in self.constraints if _applies(line, marker_environment)]
@@ -203,6 +215,17 @@ class ParsedRequirements:
             require_hashes=self.require_hashes,
         )
 
+    def _lock_selection(self, pins: list[Pin]) -> RequirementSet:
+        # Every pin has its URL and hashes: no index is asked.
+        return RequirementSet(
+            pins=pins,
+            index_url=None,
+            extra_index_urls=[],
+            find_links=[],
+            no_index=True,
+            require_hashes=True,
+        )
+
 
 def read_requirements(
     requirement_files: Sequence[Path],
@@ -211,6 +234,11 @@ def read_requirements(
     require_hashes: bool = False,
 ) -> ParsedRequirements:
     """Read the requirements files, command-line requirements and constraints files."""
+    from pinst.lockfile import is_lock_path
+
+    locks = [path for path in requirement_files if is_lock_path(path)]
+    if locks:
+        return _read_lock(locks, requirement_files, requirement_args, constraint_files)
     reader = _Reader(ParsedRequirements(require_hashes=require_hashes))
     for path in requirement_files:
         reader.read_file(path, COMMAND_LINE, as_constraints=False)
@@ -223,6 +251,28 @@ def read_requirements(
     return parsed
 
 
+def _read_lock(
+    locks: Sequence[Path],
+    requirement_files: Sequence[Path],
+    requirement_args: Sequence[str],
+    constraint_files: Sequence[Path],
+) -> ParsedRequirements:
+    """A lock file is complete by itself: mixing it with other requirements would need a
+    resolver to reconcile them, so it must come alone."""
+    if len(requirement_files) > 1 or requirement_args or constraint_files:
+        raise PinstError(
+            f"{locks[0]} is a lock file, which must be the only requirements source: pinst "
+            "cannot combine it with other -r files, -c files or requirements on the command "
+            "line. Give the lock file alone, or regenerate it to include the other packages."
+        )
+    from pinst.lockfile import read_lock
+
+    lock, status = read_lock(locks[0])
+    return ParsedRequirements(
+        require_hashes=True, sources=[(_absolute(locks[0]), status)], lock=lock
+    )
+
+
 @dataclass
 class _Reader:
     parsed: ParsedRequirements
@@ -230,6 +280,8 @@ class _Reader:
     reading: list[tuple[tuple[int, int], Path]] = field(default_factory=list)
 
     def read_file(self, path: Path, included_from: Origin, as_constraints: bool) -> None:
+        if included_from.path is not None and path.name.startswith("pylock."):
+            _refuse_included_lock(path, included_from)
         text, status = _read_text(path, included_from, as_constraints)
         identity = (status.st_dev, status.st_ino)
         self.parsed.sources.append((_absolute(path), status))
@@ -314,6 +366,17 @@ class _Reader:
             # --pre, --prefer-binary, --only-binary, --trusted-host, --use-feature and
             # --no-binary :none: change nothing for exact wheel pins, so files written for pip
             # can keep them.
+
+
+def _refuse_included_lock(path: Path, included_from: Origin) -> None:
+    from pinst.lockfile import is_lock_path
+
+    if is_lock_path(path):
+        raise PinstError(
+            f"{included_from}: {path} is a lock file, which pinst reads only when given alone "
+            "on the command line (pinst install -r pylock.toml). Remove this line and pass the "
+            "lock file with -r instead."
+        )
 
 
 def _read_text(
@@ -584,6 +647,18 @@ def _looks_like_path(location: str) -> bool:
         or location.startswith(".")
         or location.lower().endswith((".whl", *SDIST_SUFFIXES))
     )
+
+
+def direct_pin(
+    location: str,
+    name: NormalizedName,
+    hashes: dict[str, frozenset[str]],
+    origin: Origin,
+    text: str,
+    base: Path,
+) -> Pin:
+    """The pin for a wheel URL or path (relative to ``base``), checked as a requirement line's."""
+    return _direct_pin(location, name, frozenset(), None, hashes, origin, text, base)
 
 
 def _direct_pin(
