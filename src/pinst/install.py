@@ -116,11 +116,12 @@ def _stamp(
     """Let the same command, run again on an unchanged venv, say "Audited" at once.
 
     Not for --reinstall (it always acts), -v (it shows details a stamp has not got), or URL and
-    path pins (a rebuilt wheel file can keep its name).
+    path pins (a rebuilt wheel file can keep its name), except those of a lock file: it names
+    each wheel by its hash, and the lock file itself is one of the stamp's sources.
     """
     if options.command_line is None or options.reinstall or reporter.verbosity > 0:
         return
-    if any(pin.url is not None for pin in requirements.pins):
+    if any(pin.url is not None and not pin.locked for pin in requirements.pins):
         return
     scheme = venv.interpreter.scheme
     depends_on: list[tuple[str, os.stat_result | None]] = [
