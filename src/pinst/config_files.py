@@ -14,14 +14,13 @@ the install stamp depends on them, so creating or editing any of them is seen (s
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from pinst.errors import UsageError
+from pinst.toml import toml_parser
 
 PROJECT_FILE = "pinst.toml"
 PYPROJECT = "pyproject.toml"
@@ -132,25 +131,12 @@ def _read(path: Path, found: Discovery) -> bytes | None:
 
 
 def _parse(path: Path, content: bytes) -> dict[str, object]:
-    parser = _toml_parser(path)
+    parser = toml_parser()
     try:
         document: dict[str, object] = parser.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, parser.TOMLDecodeError) as error:
         raise UsageError(f"{path} is not valid TOML: {error}. Correct it.") from None
     return document
-
-
-def _toml_parser(path: Path) -> ModuleType:
-    """``tomllib``, or on Python 3.10 ``tomli`` (the same API) if it is installed."""
-    for name in ("tomllib", "tomli"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise UsageError(
-        f"reading the config file {path} needs Python 3.11 or later, or the tomli package on "
-        "Python 3.10. Install tomli, or skip config files with --no-config (or PINST_NO_CONFIG=1)."
-    )
 
 
 def _tool_table(path: Path, document: dict[str, object]) -> Mapping[str, object] | None:

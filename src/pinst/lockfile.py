@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 
 from pinst.errors import PinstError
 from pinst.requirements import HASH_LENGTHS, Origin, Pin, direct_pin
+from pinst.toml import toml_parser
 
 if TYPE_CHECKING:
     from packaging.markers import Environment
@@ -103,7 +104,7 @@ class LockFile:
 def read_lock(path: Path) -> tuple[LockFile, os.stat_result]:
     """Parse and validate the lock file; every error names the file and says what to fix."""
     pylock = _pylock_module(path)
-    parser = _toml_parser(path)
+    parser = toml_parser()
     try:
         with open(path, "rb") as stream:
             status = os.fstat(stream.fileno())
@@ -138,19 +139,6 @@ def _pylock_module(path: Path) -> ModuleType:
             "installed. Upgrade it (`pip install -U packaging`) in pinst's environment."
         )
     return module
-
-
-def _toml_parser(path: Path) -> ModuleType:
-    """``tomllib``, or on Python 3.10 ``tomli`` (the same API), as for config files."""
-    for name in ("tomllib", "tomli"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise PinstError(
-        f"reading the lock file {path} needs Python 3.11 or later, or the tomli package on "
-        "Python 3.10. Install tomli."
-    )
 
 
 def _hashes(hashes: Mapping[str, str], origin: Origin, text: str) -> dict[str, frozenset[str]]:
