@@ -328,3 +328,22 @@ def test_uninstall_never_follows_a_record_out_of_the_venv(
     pinst("install", "demo==2.0", "--venv", venv, "-i", server.url)
 
     assert outside.read_text() == "keep me"
+
+
+def test_an_entry_without_its_manifest_is_unpacked_again(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    """A damaged entry (its manifest gone) is never used: the next install replaces it."""
+    wheel = demo_wheel(server.directory)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"demo==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    pinst("install", "-r", requirements, "--venv", tmp_path / "one", "-i", server.url)
+    entry = cache_dir / "entries-v1" / sha256_of(wheel)
+    (entry / "manifest.json").unlink()
+    (entry / "files" / "demo" / "__init__.py").unlink()  # and a file with it
+
+    pinst("install", "-r", requirements, "--venv", tmp_path / "two", "-i", server.url)
+
+    assert (entry / "manifest.json").is_file()
+    assert run_python(tmp_path / "two", "import demo; print(demo.__version__)") == "1.0\n"
+    assert run_python(tmp_path / "one", "import demo_1_0") == ""  # the first venv still works

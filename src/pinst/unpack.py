@@ -41,6 +41,7 @@ from pinst.manifest import (
     FileRecord,
     Manifest,
     entry_for,
+    read_manifest,
 )
 
 CHUNK = 1024 * 1024
@@ -98,11 +99,29 @@ def unpack(
             raise naming(error, staging) from None
         (staging / MANIFEST_NAME).write_text(manifest.to_json())
         final = cache.entry_dir(sha256)
+        _set_aside_if_damaged(final, cache)
         publish_directory(staging, final)
     except BaseException:
         _remove_tree(staging)
         raise
     return final, manifest
+
+
+def _set_aside_if_damaged(final: Path, cache: Cache) -> None:
+    """An entry without a readable manifest is never used (the manifest is written before the
+    entry is published, so its lack means damage): move it out of the way of the good one.
+
+    Venvs linked to its files keep them: the files' inodes live on until the last link goes.
+    """
+    if not final.exists() or read_manifest(final) is not None:
+        return
+    aside = cache.temporary_dir("damaged-")
+    try:
+        os.rename(final, aside / "entry")
+    except FileNotFoundError:
+        pass  # another pinst moved it first
+    finally:
+        _remove_tree(aside)
 
 
 def _extract_validated(
