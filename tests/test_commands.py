@@ -367,3 +367,15 @@ def test_uninstall_usage_errors(pinst: Pinst, venv: Path) -> None:
     assert_one_error(run, 2)
     assert "not a project name" in run.stderr
     assert (site_packages(venv) / "present").is_dir()
+
+
+def test_a_reader_that_goes_away_is_no_error(pinst: Pinst, venv: Path) -> None:
+    """`pinst list | head -1`: output to a closed pipe stops quietly, with no traceback."""
+    process = pinst.start("list", "--venv", venv)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before pinst has printed anything: its first write fails
+
+    stderr = process.stderr.read()
+    process.wait(timeout=60)
+
+    assert "Traceback" not in stderr and "error" not in stderr

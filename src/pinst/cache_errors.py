@@ -18,6 +18,8 @@ def os_errors_reported(command: str) -> Iterator[None]:
     """
     try:
         yield
+    except BrokenPipeError:
+        raise  # the reader of the output went away: the command line stops quietly
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise PinstError(

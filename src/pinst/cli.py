@@ -6,6 +6,7 @@ Kept thin and cheap to import: the pipeline's modules are imported only once a c
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -514,6 +515,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PinstError as error:
         say(f"error: {error.message}")
         return error.exit_code
+    except BrokenPipeError:
+        # The reader went away (`pinst list | head`): stop quietly, as other tools do, and keep
+        # Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as error:  # the system refused something no stage expected to fail
         say(f"error: {describe(error)}. {advice_for(error)}")
         return 1

@@ -48,7 +48,7 @@ def _plain(value: object) -> object:
 
 def _text(value: object) -> str:
     if value is None:
-        return "(not set)"
+        return "(not set)"  # for index-url: a requirements file's --index-url, else PyPI
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
