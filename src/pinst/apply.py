@@ -25,6 +25,7 @@ from pinst.plan import Plan
 from pinst.prepare import Prepared, Preparer, Sources
 from pinst.registry import record_install
 from pinst.report import Reporter, plural
+from pinst.report_json import RunReport
 from pinst.requirements import Pin, RequirementSet
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, venv_python
@@ -46,6 +47,7 @@ def apply_plan(
     options: InstallOptions,
     cache: Cache,
     reporter: Reporter,
+    report: RunReport,
 ) -> None:
     interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
@@ -77,6 +79,9 @@ def apply_plan(
     used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
     removed = [item.name for item in plan.removals]
     record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
+    report.link_mode = linker.mode.value
+    for item in prepared:
+        report.add_prepared(item, linker.mode.value)
 
 
 def _entries_location(

@@ -199,6 +199,12 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         action="store_true",
         help="reinstall packages even if that version is installed",
     )
+    install.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON report of what was installed, upgraded, removed and left alone on "
+        "stdout (messages stay on stderr; nothing on stdout on failure)",
+    )
     install.add_argument("-q", "--quiet", action="count", default=0, help="print less")
     install.add_argument("-v", "--verbose", action="count", default=0, help="print more")
     _no_config_option(install)
@@ -225,7 +231,9 @@ def _run_install(args: argparse.Namespace) -> int:
         parser_error(f"{args.command} needs -r FILE or NAME==VERSION arguments", args.command)
     options = _install_options(args)
     with os_errors_reported(args.command):
-        install(options, Reporter(verbosity=args.verbose - args.quiet))
+        report = install(options, Reporter(verbosity=args.verbose - args.quiet))
+    if args.json:  # only after success: a failure prints nothing on stdout
+        print(report.to_json())
     return 0
 
 
@@ -266,6 +274,7 @@ def _install_options(args: argparse.Namespace) -> InstallOptions:
         config_files=settings.discovery.examined,
         config_variables=settings.discovery.variables,
         sync=args.command == "sync",
+        json=args.json,
     )
 
 

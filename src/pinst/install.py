@@ -21,6 +21,7 @@ from pinst.link import LinkMode
 from pinst.plan import make_plan
 from pinst.repair import repair_interrupted
 from pinst.report import Reporter, plural
+from pinst.report_json import RunReport
 from pinst.requirements import ParsedRequirements, RequirementSet, read_requirements
 from pinst.stamp import write_stamp
 from pinst.target import Venv, lock_venv, open_venv, venv_python
@@ -49,13 +50,15 @@ class InstallOptions:
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
     unpack_limits: UnpackLimits = DEFAULT_LIMITS
     sync: bool = False  # also remove every distribution the requirements do not list
+    json: bool = False  # the caller prints the returned report on stdout: never stamp the run
     # The config files looked for (a status, or None if there was none) and the environment
     # variables their location depends on: the stamp depends on them too.
     config_files: Sequence[tuple[str, os.stat_result | None]] = ()
     config_variables: Sequence[str] = ()
 
 
-def install(options: InstallOptions, reporter: Reporter) -> None:
+def install(options: InstallOptions, reporter: Reporter) -> RunReport:
+    """Install, and return what was done: the caller prints it for --json."""
     parsed = read_requirements(
         options.requirement_files,
         options.requirement_args,
@@ -76,12 +79,14 @@ def install(options: InstallOptions, reporter: Reporter) -> None:
         try:
             repair_interrupted(venv, reporter)
             requirements = parsed.select(venv.interpreter.markers, venv.interpreter.tags)
-            _install_into(venv, requirements, options, cache, reporter)
+            report = RunReport(str(venv.path), started=reporter.started)
+            _install_into(venv, requirements, options, cache, reporter, report)
         except BaseException:
             if venv.created:
                 shutil.rmtree(venv.path, ignore_errors=True)
             raise
         _stamp(venv, parsed, requirements, options, reporter)
+    return report
 
 
 def _install_into(
@@ -90,9 +95,14 @@ def _install_into(
     options: InstallOptions,
     cache: Cache,
     reporter: Reporter,
+    report: RunReport,
 ) -> None:
     installed = installed_distributions(venv.interpreter.scheme)
     plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
+    for pin in plan.unchanged:
+        report.add_unchanged(pin.name, installed[pin.name].version)
+    for gone in plan.removals:
+        report.add_removed(gone)
     if plan.empty:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
         return
@@ -103,7 +113,7 @@ def _install_into(
         return
     from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
 
-    apply_plan(plan, venv, requirements, options, cache, reporter)
+    apply_plan(plan, venv, requirements, options, cache, reporter, report)
 
 
 def _stamp(
@@ -115,11 +125,15 @@ def _stamp(
 ) -> None:
     """Let the same command, run again on an unchanged venv, say "Audited" at once.
 
-    Not for --reinstall (it always acts), -v (it shows details a stamp has not got), or URL and
-    path pins (a rebuilt wheel file can keep its name), except those of a lock file: it names
-    each wheel by its hash, and the lock file itself is one of the stamp's sources.
+    Not for --reinstall (it always acts), -v (it shows details a stamp has not got), --json (a
+    stamp's answer prints no report; as the command line is part of the stamp's key, a --json
+    run then never finds one), or URL and path pins (a rebuilt wheel file can keep its name),
+    except those of a lock file: it names each wheel by its hash, and the lock file itself is
+    one of the stamp's sources.
     """
     if options.command_line is None or options.reinstall or reporter.verbosity > 0:
+        return
+    if options.json:
         return
     if any(pin.url is not None and not pin.locked for pin in requirements.pins):
         return

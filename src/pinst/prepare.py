@@ -11,6 +11,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 WORKERS = 8
 
 
+class Source(Enum):
+    """Where a prepared wheel came from, for ``--json`` (see report_json.py)."""
+
+    UNPACKED = "unpacked"  # already unpacked in the entries cache: nothing to do
+    DOWNLOADED = "downloaded"  # downloaded by an earlier run, unpacked now without the network
+    FETCHED = "fetched"  # looked up and downloaded in this run (or found by the download step)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A change whose wheel is unpacked in the cache and ready to materialise."""
@@ -41,6 +50,7 @@ class Prepared:
     entry: Path
     manifest: Manifest
     direct_url: dict[str, object] | None  # PEP 610's record for URL and path installs
+    source: Source
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ class Preparer:
         downloaded = {at: item for at, item in found.items() if isinstance(item, Path)}
         unpacked = _unpack_all(list(downloaded.values()), self.entries, self.limits, self.cache)
         for (at, _), (entry, manifest) in zip(downloaded.items(), unpacked, strict=True):
-            ready[at] = self._prepared(changes[at], entry, manifest)
+            ready[at] = self._prepared(changes[at], entry, manifest, Source.DOWNLOADED)
         missing = [position for position, item in found.items() if item is None]
         if missing:
             fetched = self._fetch_and_unpack([changes[position] for position in missing])
@@ -125,10 +135,12 @@ class Preparer:
         if isinstance(artifact, Path):
             return artifact
         entry, manifest = artifact
-        return self._prepared(change, entry, manifest)
+        return self._prepared(change, entry, manifest, Source.UNPACKED)
 
-    def _prepared(self, change: Change, entry: Path, manifest: Manifest) -> Prepared:
-        return Prepared(change, entry, manifest, direct_url(change.pin, manifest))
+    def _prepared(
+        self, change: Change, entry: Path, manifest: Manifest, source: Source
+    ) -> Prepared:
+        return Prepared(change, entry, manifest, direct_url(change.pin, manifest), source)
 
     def _cached_artifact(self, digest: str) -> tuple[Path, Manifest] | Path | None:
         """The unpacked entry with this sha256, else the downloaded wheel, else None."""
@@ -168,7 +180,7 @@ class Preparer:
         finally:
             client.close()
         return [
-            self._prepared(change, entry, manifest)
+            self._prepared(change, entry, manifest, Source.FETCHED)
             for change, (entry, manifest) in zip(changes, unpacked, strict=True)
         ]
 

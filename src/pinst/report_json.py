@@ -1,0 +1,83 @@
+"""The report ``pinst install --json`` and ``pinst sync --json`` print on stdout.
+
+Every package the run looked at gets one entry with the same keys (None where a key does not
+apply), so that a script never has to test whether a key is there. The human messages still
+go to stderr; on failure nothing is printed here, and the exit status and stderr say why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pinst.installed import InstalledDistribution
+    from pinst.prepare import Prepared
+
+REPORT_FORMAT = 1  # bumped when a key changes meaning or goes away; new keys do not bump it
+
+
+@dataclass(frozen=True)
+class PackageEntry:
+    name: str
+    version: str | None  # what the venv holds after the run; None once removed
+    action: str  # "installed", "upgraded", "reinstalled", "removed" or "unchanged"
+    previous_version: str | None = None  # what the venv held before, for a replaced or removed
+    wheel: str | None = None  # the wheel's filename, for what this run installed
+    sha256: str | None = None
+    source: str | None = None  # "unpacked", "downloaded" or "fetched": see prepare.Source
+    link_mode: str | None = None
+
+
+@dataclass
+class RunReport:
+    venv: str
+    started: float = field(default_factory=time.perf_counter)
+    link_mode: str | None = None  # None when nothing was linked (a no-op, a sync that removes)
+    packages: list[PackageEntry] = field(default_factory=list)
+
+    def add_prepared(self, item: Prepared, link_mode: str) -> None:
+        old, version = item.change.replaces, item.manifest.version
+        action = "installed"
+        if old is not None:
+            # Any change of version, a downgrade too, is "upgraded": previous_version tells.
+            action = "reinstalled" if old.version == version else "upgraded"
+        self.packages.append(
+            PackageEntry(
+                name=item.change.pin.name,
+                version=version,
+                action=action,
+                previous_version=None if old is None else old.version,
+                wheel=item.manifest.wheel_filename,
+                sha256=item.manifest.sha256,
+                source=item.source.value,
+                link_mode=link_mode,
+            )
+        )
+
+    def add_removed(self, gone: InstalledDistribution) -> None:
+        self.packages.append(
+            PackageEntry(gone.name, None, "removed", previous_version=gone.version)
+        )
+
+    def add_unchanged(self, name: str, version: str | None) -> None:
+        self.packages.append(PackageEntry(name, version, "unchanged"))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "format": REPORT_FORMAT,
+            "venv": self.venv,
+            "link_mode": self.link_mode,
+            "duration_seconds": round(time.perf_counter() - self.started, 6),
+            "packages": [asdict(entry) for entry in sorted(self.packages, key=_by_name)],
+        }
+
+    def to_json(self) -> str:
+        import json  # only a --json run pays for it
+
+        return json.dumps(self.as_dict(), indent=2)
+
+
+def _by_name(entry: PackageEntry) -> str:
+    return entry.name
