@@ -1,4 +1,4 @@
-"""What the ``pinst cache`` commands say when the filesystem refuses them."""
+"""What pinst's commands say when the filesystem refuses them, and the cache's removal errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pinst.errors import PinstError
+from pinst.errors import PinstError, advice_for, describe
 
 
 @contextmanager
@@ -21,12 +21,8 @@ def os_errors_reported(command: str) -> Iterator[None]:
     except BrokenPipeError:
         raise  # the reader of the output went away: the command line stops quietly
     except OSError as error:
-        where = f"{error.filename}: " if error.filename else ""
-        raise PinstError(
-            f"'pinst {command}' stopped at {where}{error.strerror or error}. Fix the "
-            f"permissions of that path (or the directory holding it), or free space on its "
-            "filesystem, and run it again."
-        ) from None
+        message = f"'pinst {command}' stopped: {describe(error)}. {advice_for(error)}"
+        raise PinstError(message) from None
 
 
 class CannotRemove(PinstError):

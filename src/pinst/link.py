@@ -144,6 +144,7 @@ def choose_linker(requested: LinkMode, entries_dir: Path, target_dir: Path) -> L
     ``auto`` takes the first of reflink, hardlink, copy that works. Any other mode must work, or
     pinst stops here, before the venv is changed.
     """
+    _remove_stale_probes(target_dir)
     if requested is LinkMode.AUTO:
         for mode in AUTO_ORDER:
             if _probe(mode, entries_dir, target_dir) is None:
@@ -159,7 +160,6 @@ def choose_linker(requested: LinkMode, entries_dir: Path, target_dir: Path) -> L
 
 def _probe(mode: LinkMode, entries_dir: Path, target_dir: Path) -> OSError | None:
     entries_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_probes(target_dir)
     descriptor, source = tempfile.mkstemp(dir=entries_dir, prefix=PROBE_PREFIX)
     try:
         os.write(descriptor, b"pinst link probe\n")

@@ -17,6 +17,7 @@ writing into the cache, only temporary directories that the next run removes.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -100,8 +101,6 @@ def unpack_or_discard(
         return unpack(wheel, wheel.parent.name, entries, limits)
     except InvalidWheel:
         if wheel.parent.parent == downloads.wheels:
-            import shutil
-
             shutil.rmtree(wheel.parent, ignore_errors=True)
         raise
 
