@@ -251,3 +251,17 @@ def test_a_run_without_config_files_does_not_import_the_toml_parser(
         env={"PYTHONPROFILEIMPORTTIME": "1"},
     )  # fmt: skip
     assert PIPELINE in run.stderr and "tomllib" not in run.stderr
+
+
+def test_a_negating_flag_overrides_the_environment_and_config(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    """--no-offline and --no-compile-bytecode undo a setting made elsewhere, for one run."""
+    build_wheel(server.directory, "alpha", "1.0", files={"alpha/__init__.py": "A = 1\n"})
+    (pinst.cwd / "pinst.toml").write_text("compile-bytecode = true\n")
+    venv = tmp_path / "venv"
+    args = ("install", "alpha==1.0", "--venv", venv, "-i", server.url)
+    refused = pinst(*args, check=False, env={"PINST_OFFLINE": "1"})
+    assert refused.returncode == 1 and "--offline" in refused.stderr
+    pinst(*args, "--no-offline", "--no-compile-bytecode", env={"PINST_OFFLINE": "1"})
+    assert not list(venv.rglob("*.pyc"))

@@ -75,7 +75,8 @@ def test_sync_removes_upgrades_and_installs_into_what_a_fresh_install_makes(
 ) -> None:
     run = sync(pinst, wanted, before, server)
 
-    lines = run.stderr.splitlines()
+    prepared, *lines = run.stderr.splitlines()
+    assert prepared.startswith("Prepared 2 packages in ")  # new and old 2.0: downloaded, unpacked
     assert lines[:5] == ["- gone==1.0", "- pip==1.0", "+ new==1.0", "- old==1.0", "+ old==2.0"]
     assert lines[5].startswith("Installed 2 packages, uninstalled 2 packages in ")
     assert not (before / "bin" / "gone-tool").exists()

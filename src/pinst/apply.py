@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +33,7 @@ from pinst.transaction import STOPPING, PackageChange, change_venv, removal
 
 if TYPE_CHECKING:
     from pinst.install import InstallOptions
+    from pinst.progress import Bar, NoBar
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -63,7 +64,8 @@ def apply_plan(
         offline=options.offline,
     )
     prepared = preparer.prepare(plan.changes)
-    linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
+    with reporter.phase("choose link mode"):
+        linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
     if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:
         reporter.warn(
             f"copying files into {venv.path} instead of linking them: its filesystem has no "
@@ -73,15 +75,26 @@ def apply_plan(
     bytecode = (
         _bytecode(prepared, venv, entries.cache, reporter) if options.compile_bytecode else {}
     )
-    reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}")
+    reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}{_why(linker)}")
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
-    _materialise_all(prepared, plan.removals, venv, linker, bytecode, reporter)
+    with reporter.phase("link"):
+        _materialise_all(prepared, plan.removals, venv, linker, bytecode, reporter)
     used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
     removed = [item.name for item in plan.removals]
-    record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
+    with reporter.phase("record"):
+        record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
     report.link_mode = linker.mode.value
     for item in prepared:
         report.add_prepared(item, linker.mode.value)
+    _say_summary(prepared, plan.removals, reporter)
+
+
+def _why(linker: Linker) -> str:
+    """Why auto did not take the modes it tried first, for -v."""
+    if not linker.passed_over:
+        return ""
+    reasons = ", ".join(f"{mode.value}: {why}" for mode, why in linker.passed_over)
+    return f" (not {reasons})"
 
 
 def _entries_location(
@@ -118,23 +131,24 @@ def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[s
 
 
 def _package_change(
-    item: Prepared, materialiser: Materialiser, bytecode: Compilation | None
+    item: Prepared, materialiser: Materialiser, bytecode: Compilation | None, bar: Bar | NoBar
 ) -> PackageChange:
     headers_name = requested_name(item.change.pin, item.manifest)
+    install = partial(
+        materialiser.install, item.entry, item.manifest, item.direct_url, headers_name, bytecode
+    )
     return PackageChange(
         name=item.change.pin.name,
         replaces=item.change.replaces,
         size=len(item.manifest.rows),
-        install=partial(
-            materialiser.install,
-            item.entry,
-            item.manifest,
-            item.direct_url,
-            headers_name,
-            bytecode,
-        ),
+        install=partial(_install_and_count, install, bar, len(item.manifest.rows)),
         discard=partial(materialiser.discard, item.entry, item.manifest, headers_name, bytecode),
     )
+
+
+def _install_and_count(install: Callable[[], None], bar: Bar | NoBar, files: int) -> None:
+    install()
+    bar.advance(files)
 
 
 def requested_name(pin: Pin, manifest: Manifest) -> str:
@@ -151,15 +165,15 @@ def requested_name(pin: Pin, manifest: Manifest) -> str:
 def _bytecode(
     prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
 ) -> dict[Path, Compilation]:
-    started = time.perf_counter()
-    compiled = compile_entries(
-        [(item.entry, item.manifest) for item in prepared],
-        venv_python(venv.path),
-        venv.interpreter.cache_tag,
-        entries,
-        workers=COMPILE_WORKERS,
-    )
-    reporter.detail(f"Bytecode ready in {time.perf_counter() - started:.2f}s")
+    with reporter.phase("compile"):
+        compiled = compile_entries(
+            [(item.entry, item.manifest) for item in prepared],
+            venv_python(venv.path),
+            venv.interpreter.cache_tag,
+            entries,
+            workers=COMPILE_WORKERS,
+        )
+    reporter.detail(f"Bytecode ready in {reporter.timings['compile']:.2f}s")
     return compiled
 
 
@@ -174,18 +188,30 @@ def _materialise_all(
     """Install ``prepared`` and remove ``removals`` (a sync's) in one transaction."""
     link = with_fault_points(linker.function, venv.path, STOPPING)
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), link)
-    changes = [_package_change(item, materialiser, bytecode.get(item.entry)) for item in prepared]
-    changes += [removal(item) for item in removals]
-    change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), LINK_WORKERS)
+    files = sum(len(item.manifest.rows) for item in prepared)
+    with reporter.progress("Linking", files, "files") as bar:
+        changes = [
+            _package_change(item, materialiser, bytecode.get(item.entry), bar) for item in prepared
+        ]
+        changes += [removal(item) for item in removals]
+        change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), LINK_WORKERS)
+
+
+def _say_summary(
+    prepared: list[Prepared], removals: list[InstalledDistribution], reporter: Reporter
+) -> None:
     for gone in removals:
-        reporter.info(f"- {gone.name}=={gone.version}")
+        reporter.change("-", gone.name, gone.version)
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:
-            reporter.info(f"- {old.name}=={old.version}")
+            reporter.change("-", old.name, old.version)
         marker = "~" if old is not None and old.version == version else "+"
-        reporter.info(f"{marker} {item.change.pin.name}=={version}")
+        reporter.change(marker, item.change.pin.name, version)
     uninstalled = f", uninstalled {plural(len(removals), 'package')}" if removals else ""
     reporter.info(
         f"Installed {plural(len(prepared), 'package')}{uninstalled} in {reporter.elapsed()}"
     )
+    if reporter.timings:
+        phases = ", ".join(f"{name} {seconds:.3f}s" for name, seconds in reporter.timings.items())
+        reporter.detail(f"Time per phase: {phases}")

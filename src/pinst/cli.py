@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pinst import __version__
 from pinst.errors import PinstError, advice_for, describe
-from pinst.report import say, set_log_verbosity
+from pinst.report import say_error, set_log_verbosity
 from pinst.settings import LINK_MODES
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
     )
     install.add_argument(
         "--offline",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=None,
         help="use only the cache: no network request at all (env PINST_OFFLINE=1)",
     )
@@ -157,7 +157,7 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
     )
     install.add_argument(
         "--compile-bytecode",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=None,
         help="install .pyc files too, compiled once per interpreter in the cache and linked "
         "like the sources (env PINST_COMPILE_BYTECODE=1)",
@@ -170,15 +170,15 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         "filesystem, else a .pinst-cache that pinst creates there)",
     )
     install.add_argument(
-        "--no-per-filesystem-cache",
-        dest="per_filesystem_cache",
-        action="store_false",
+        "--per-filesystem-cache",
+        action=argparse.BooleanOptionalAction,
         default=None,
-        help="never create caches on other filesystems (pinst copies there instead)",
+        help="create a cache on each filesystem pinst installs to, so that linking works "
+        "(default); with --no-per-filesystem-cache, pinst copies there instead",
     )
     install.add_argument(
         "--require-hashes",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=None,
         help="require a --hash for every requirement",
     )
@@ -205,8 +205,17 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         help="print a JSON report of what was installed, upgraded, removed and left alone on "
         "stdout (messages stay on stderr; nothing on stdout on failure)",
     )
+    install.add_argument(
+        "--no-progress",
+        action="store_true",
+        default=None,
+        help="draw no progress bars (they are drawn only on a terminal, and not when CI is set; "
+        "env PINST_NO_PROGRESS=1)",
+    )
     install.add_argument("-q", "--quiet", action="count", default=0, help="print less")
-    install.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    install.add_argument(
+        "-v", "--verbose", action="count", default=0, help="print more: cache hits, timings"
+    )
     _no_config_option(install)
 
 
@@ -230,8 +239,9 @@ def _run_install(args: argparse.Namespace) -> int:
     if not args.requirement and not args.packages:
         parser_error(f"{args.command} needs -r FILE or NAME==VERSION arguments", args.command)
     options = _install_options(args)
+    reporter = Reporter.for_stderr(args.verbose - args.quiet, no_progress=options.no_progress)
     with os_errors_reported(args.command):
-        report = install(options, Reporter(verbosity=args.verbose - args.quiet))
+        report = install(options, reporter)
     if args.json:  # only after success: a failure prints nothing on stdout
         print(report.to_json())
     return 0
@@ -275,6 +285,7 @@ def _install_options(args: argparse.Namespace) -> InstallOptions:
         config_variables=settings.discovery.variables,
         sync=args.command == "sync",
         json=args.json,
+        no_progress=settings.flag("no-progress"),
     )
 
 
@@ -350,7 +361,7 @@ def _run_uninstall(args: argparse.Namespace) -> int:
     from pinst.uninstall_command import uninstall_packages
 
     cache = Cache((args.cache_dir or default_cache_dir()).absolute())
-    reporter = Reporter(verbosity=args.verbose - args.quiet)
+    reporter = Reporter.for_stderr(args.verbose - args.quiet)
     with os_errors_reported("uninstall"):
         uninstall_packages(args.venv or default_venv_path(), args.names, cache, reporter)
     return 0
@@ -429,7 +440,7 @@ def _run_venv(args: argparse.Namespace) -> int:
 
     cache = Cache(default_cache_dir().absolute())
     with os_errors_reported("venv"):
-        make_venv(args.path, args.python, cache, Reporter(verbosity=-args.quiet))
+        make_venv(args.path, args.python, cache, Reporter.for_stderr(-args.quiet))
     return 0
 
 
@@ -491,7 +502,7 @@ def _run_cache(args: argparse.Namespace) -> int:
     from pinst.report import Reporter
 
     main = Cache((args.cache_dir or default_cache_dir()).absolute())
-    reporter = Reporter(verbosity=args.verbose - args.quiet)
+    reporter = Reporter.for_stderr(args.verbose - args.quiet)
     with os_errors_reported(f"cache {args.cache_command}"):
         if args.cache_command == "dir":
             show_dir(main)
@@ -522,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except PinstError as error:
-        say(f"error: {error.message}")
+        say_error(error.message)
         return error.exit_code
     except BrokenPipeError:
         # The reader went away (`pinst list | head`): stop quietly, as other tools do, and keep
@@ -530,13 +541,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as error:  # the system refused something no stage expected to fail
-        say(f"error: {describe(error)}. {advice_for(error)}")
+        say_error(f"{describe(error)}. {advice_for(error)}")
         return 1
     except KeyboardInterrupt as stop:
         terminated = isinstance(stop, Terminated)
         reason = "stopped by SIGTERM" if terminated else "interrupted"
-        say(
-            f"error: {reason}. A change to the venv that had begun was undone; run the same "
+        say_error(
+            f"{reason}. A change to the venv that had begun was undone; run the same "
             "command again to carry it out."
         )
         return 128 + (signal.SIGTERM if terminated else signal.SIGINT)

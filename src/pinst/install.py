@@ -51,6 +51,7 @@ class InstallOptions:
     unpack_limits: UnpackLimits = DEFAULT_LIMITS
     sync: bool = False  # also remove every distribution the requirements do not list
     json: bool = False  # the caller prints the returned report on stdout: never stamp the run
+    no_progress: bool = False  # no progress bars even on a terminal (the caller's Reporter)
     # The config files looked for (a status, or None if there was none) and the environment
     # variables their location depends on: the stamp depends on them too.
     config_files: Sequence[tuple[str, os.stat_result | None]] = ()
@@ -79,7 +80,7 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
         try:
             repair_interrupted(venv, reporter)
             requirements = parsed.select(venv.interpreter.markers, venv.interpreter.tags)
-            report = RunReport(str(venv.path), started=reporter.started)
+            report = RunReport(str(venv.path), reporter.started, timings=reporter.timings)
             _install_into(venv, requirements, options, cache, reporter, report)
         except BaseException:
             if venv.created:
@@ -97,8 +98,9 @@ def _install_into(
     reporter: Reporter,
     report: RunReport,
 ) -> None:
-    installed = installed_distributions(venv.interpreter.scheme)
-    plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
+    with reporter.phase("plan"):
+        installed = installed_distributions(venv.interpreter.scheme)
+        plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
     for pin in plan.unchanged:
         report.add_unchanged(pin.name, installed[pin.name].version)
     for gone in plan.removals:

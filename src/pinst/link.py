@@ -128,6 +128,8 @@ LINKERS = {
 @dataclass(frozen=True)
 class Linker:
     mode: LinkMode
+    # For auto: the modes tried first that failed, with why (for -v).
+    passed_over: tuple[tuple[LinkMode, str], ...] = ()
 
     @property
     def function(self) -> Callable[[str, str], None]:
@@ -146,9 +148,12 @@ def choose_linker(requested: LinkMode, entries_dir: Path, target_dir: Path) -> L
     """
     _remove_stale_probes(target_dir)
     if requested is LinkMode.AUTO:
+        passed_over: list[tuple[LinkMode, str]] = []
         for mode in AUTO_ORDER:
-            if _probe(mode, entries_dir, target_dir) is None:
-                return Linker(mode)
+            failure = _probe(mode, entries_dir, target_dir)
+            if failure is None:
+                return Linker(mode, tuple(passed_over))
+            passed_over.append((mode, failure.strerror or str(failure)))
         raise _refusal(
             LinkMode.COPY, entries_dir, target_dir, _probe(LinkMode.COPY, entries_dir, target_dir)
         )

@@ -8,7 +8,7 @@ else: no index page, no download, not even an HTTP client. Only the rest go thro
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -28,18 +28,27 @@ from pinst.target import Interpreter
 from pinst.urls import redact_text, strip_credentials
 
 if TYPE_CHECKING:
+    from pinst.fetch import DownloadRequest
     from pinst.http import SharedClient
     from pinst.index import DistributionFile
+    from pinst.progress import Bar, NoBar
 
 WORKERS = 8
 
 
 class Source(Enum):
-    """Where a prepared wheel came from, for ``--json`` (see report_json.py)."""
+    """Where a prepared wheel came from, for ``--json`` (see report_json.py) and ``-v``."""
 
     UNPACKED = "unpacked"  # already unpacked in the entries cache: nothing to do
     DOWNLOADED = "downloaded"  # downloaded by an earlier run, unpacked now without the network
     FETCHED = "fetched"  # looked up and downloaded in this run (or found by the download step)
+
+
+SOURCE_WORDS = {
+    Source.UNPACKED: "cache hit, already unpacked",
+    Source.DOWNLOADED: "cache hit for the download, unpacked now",
+    Source.FETCHED: "not in the cache, downloaded and unpacked",
+}
 
 
 @dataclass(frozen=True)
@@ -98,21 +107,42 @@ class Preparer:
         return error
 
     def _prepare(self, changes: list[Change]) -> list[Prepared]:
-        started = time.perf_counter()
-        found = {position: self._cached(change) for position, change in enumerate(changes)}
+        with self.reporter.phase("look in cache"):
+            found = {position: self._cached(change) for position, change in enumerate(changes)}
         ready = {at: item for at, item in found.items() if isinstance(item, Prepared)}
         # Downloaded but not unpacked here yet (a venv on a filesystem new to pinst): together.
         downloaded = {at: item for at, item in found.items() if isinstance(item, Path)}
-        unpacked = _unpack_all(list(downloaded.values()), self.entries, self.limits, self.cache)
-        for (at, _), (entry, manifest) in zip(downloaded.items(), unpacked, strict=True):
-            ready[at] = self._prepared(changes[at], entry, manifest, Source.DOWNLOADED)
+        if downloaded:
+            unpacked = self._unpack_downloaded(list(downloaded.values()))
+            for (at, _), (entry, manifest) in zip(downloaded.items(), unpacked, strict=True):
+                ready[at] = self._prepared(changes[at], entry, manifest, Source.DOWNLOADED)
         missing = [position for position, item in found.items() if item is None]
         if missing:
             fetched = self._fetch_and_unpack([changes[position] for position in missing])
             ready.update(zip(missing, fetched, strict=True))
-            elapsed = time.perf_counter() - started
-            self.reporter.detail(f"Prepared {plural(len(missing), 'package')} in {elapsed:.2f}s")
-        return [ready[position] for position in sorted(ready)]
+        prepared = [ready[position] for position in sorted(ready)]
+        self._say_prepared(prepared)
+        return prepared
+
+    def _unpack_downloaded(self, wheels: list[Path]) -> list[tuple[Path, Manifest]]:
+        with (
+            self.reporter.phase("unpack"),
+            self.reporter.progress("Unpacking", len(wheels), "wheels") as bar,
+        ):
+            return _unpack_all(wheels, self.entries, self.limits, self.cache, bar.advance)
+
+    def _say_prepared(self, prepared: list[Prepared]) -> None:
+        """A line for the wheels this run downloaded or unpacked; with -v, where each came from."""
+        for item in prepared:
+            name, version = item.change.pin.name, item.manifest.version
+            wheel = item.manifest.wheel_filename
+            self.reporter.detail(f"{name}=={version}: {SOURCE_WORDS[item.source]} ({wheel})")
+        work = [item for item in prepared if item.source is not Source.UNPACKED]
+        if work:
+            seconds = sum(
+                self.reporter.timings.get(phase, 0.0) for phase in ("unpack", "locate", "fetch")
+            )
+            self.reporter.info(f"Prepared {plural(len(work), 'package')} in {seconds:.2f}s")
 
     def _cached(self, change: Change) -> Prepared | Path | None:
         """The best fitting of the pin's sha256 hashes already unpacked, or else downloaded.
@@ -150,13 +180,13 @@ class Preparer:
         return found
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
-        from pinst.fetch import DownloadRequest, download
+        from pinst.fetch import DownloadRequest
         from pinst.http import SharedClient, create_client
-        from pinst.unpack_pool import Unpacker
 
         client = SharedClient(partial(create_client, self.timeout))
         try:
-            files = self._locate([change.pin for change in changes], client)
+            with self.reporter.phase("locate"):
+                files = self._locate([change.pin for change in changes], client)
             requests = [
                 DownloadRequest(
                     file,
@@ -166,23 +196,53 @@ class Preparer:
                 )
                 for change, file in zip(changes, files, strict=True)
             ]
-            # Each wheel is unpacked (in worker processes) as soon as it is downloaded.
-            with Unpacker(self.entries, self.limits, self.cache, len(requests)) as unpacker:
-                download(
-                    requests,
-                    self.cache,
-                    client,
-                    workers=WORKERS,
-                    on_ready=unpacker.submit,
-                    offline=self.offline,
-                )
-                unpacked = unpacker.entries_in_order(len(requests))
+            with self.reporter.phase("fetch"):
+                unpacked = self._download_and_unpack(requests, client)
         finally:
             client.close()
         return [
-            self._prepared(change, entry, manifest, Source.FETCHED)
+            self._prepared(change, entry, manifest, self._found_by_lookup(manifest.sha256))
             for change, (entry, manifest) in zip(changes, unpacked, strict=True)
         ]
+
+    def _found_by_lookup(self, sha256: str) -> Source:
+        """Where a wheel found through the index came from: a pin without a hash can still
+        find its wheel downloaded, or even unpacked, by an earlier run."""
+        if sha256 in self._unpacked:
+            return Source.UNPACKED
+        return Source.DOWNLOADED if sha256 in self._downloaded else Source.FETCHED
+
+    def _download_and_unpack(
+        self, requests: list[DownloadRequest], client: SharedClient
+    ) -> list[tuple[Path, Manifest]]:
+        """Each wheel is unpacked (in worker processes) as soon as it is downloaded."""
+        from pinst.fetch import download
+        from pinst.unpack_pool import Unpacker
+
+        count = len(requests)
+        progress = self.reporter.progress
+        # The unpacker comes first: its workers are forked before any other thread starts.
+        with (
+            Unpacker(self.entries, self.limits, self.cache, count) as unpacker,
+            progress("Downloading", count, "wheels") as downloads,
+            progress("Unpacking", count, "wheels") as unpacks,
+        ):
+            unpacker.on_unpacked = unpacks.advance
+
+            def ready(position: int, wheel: Path) -> None:
+                downloads.advance()
+                unpacker.submit(position, wheel)
+
+            download(
+                requests,
+                self.cache,
+                client,
+                workers=WORKERS,
+                on_progress=downloads.add_bytes,
+                on_ready=ready,
+                offline=self.offline,
+            )
+            return unpacker.entries_in_order(count)
 
     def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
         from pinst.index import Finder
@@ -212,8 +272,19 @@ class Preparer:
                 raise offline_miss(pin.origin, pin.text, "no cached index page lists it") from error
             return choose_wheel(pin, files, self.interpreter, self.reporter.warn)
 
-        with ThreadPoolExecutor(WORKERS) as pool:
-            return list(pool.map(locate_one, pins))
+        with (
+            self.reporter.progress("Finding", len(pins), "wheels") as bar,
+            ThreadPoolExecutor(WORKERS) as pool,
+        ):
+            return list(pool.map(partial(_then_advance, locate_one, bar), pins))
+
+
+def _then_advance(
+    find: Callable[[Pin], DistributionFile], bar: Bar | NoBar, pin: Pin
+) -> DistributionFile:
+    found = find(pin)
+    bar.advance()
+    return found
 
 
 def offline_miss(origin: object, requirement: str, why: str) -> PinstError:
@@ -225,13 +296,15 @@ def offline_miss(origin: object, requirement: str, why: str) -> PinstError:
 
 
 def _unpack_all(
-    wheels: list[Path], entries: Cache, limits: UnpackLimits, downloads: Cache
+    wheels: list[Path],
+    entries: Cache,
+    limits: UnpackLimits,
+    downloads: Cache,
+    on_unpacked: Callable[[], None],
 ) -> list[tuple[Path, Manifest]]:
-    if not wheels:
-        return []  # a warm install: nothing of the unpacking code is even imported
-    from pinst.unpack_pool import unpack_all
+    from pinst.unpack_pool import unpack_all  # only now: a warm install never needs it
 
-    return unpack_all(wheels, entries, limits, downloads)
+    return unpack_all(wheels, entries, limits, downloads, on_unpacked)
 
 
 def _listing(bucket: Path) -> frozenset[str]:

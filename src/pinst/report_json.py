@@ -22,7 +22,7 @@ REPORT_FORMAT = 1  # bumped when a key changes meaning or goes away; new keys do
 class PackageEntry:
     name: str
     version: str | None  # what the venv holds after the run; None once removed
-    action: str  # "installed", "upgraded", "reinstalled", "removed" or "unchanged"
+    action: str  # "installed", "upgraded", "downgraded", "reinstalled", "removed", "unchanged"
     previous_version: str | None = None  # what the venv held before, for a replaced or removed
     wheel: str | None = None  # the wheel's filename, for what this run installed
     sha256: str | None = None
@@ -36,13 +36,11 @@ class RunReport:
     started: float = field(default_factory=time.perf_counter)
     link_mode: str | None = None  # None when nothing was linked (a no-op, a sync that removes)
     packages: list[PackageEntry] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (Reporter.phase)
 
     def add_prepared(self, item: Prepared, link_mode: str) -> None:
         old, version = item.change.replaces, item.manifest.version
-        action = "installed"
-        if old is not None:
-            # Any change of version, a downgrade too, is "upgraded": previous_version tells.
-            action = "reinstalled" if old.version == version else "upgraded"
+        action = "installed" if old is None else _version_change(old.version, version)
         self.packages.append(
             PackageEntry(
                 name=item.change.pin.name,
@@ -70,6 +68,7 @@ class RunReport:
             "venv": self.venv,
             "link_mode": self.link_mode,
             "duration_seconds": round(time.perf_counter() - self.started, 6),
+            "timings_seconds": {phase: round(took, 6) for phase, took in self.timings.items()},
             "packages": [asdict(entry) for entry in sorted(self.packages, key=_by_name)],
         }
 
@@ -77,6 +76,17 @@ class RunReport:
         import json  # only a --json run pays for it
 
         return json.dumps(self.as_dict(), indent=2)
+
+
+def _version_change(old: str | None, new: str) -> str:
+    if old == new:
+        return "reinstalled"
+    from packaging.version import InvalidVersion, Version  # only when a version changes
+
+    try:
+        return "downgraded" if Version(new) < Version(old or "") else "upgraded"
+    except InvalidVersion:  # a version PEP 440 cannot order: call it an upgrade
+        return "upgraded"
 
 
 def _by_name(entry: PackageEntry) -> str:

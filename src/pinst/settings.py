@@ -51,7 +51,7 @@ SETTINGS = (
     Setting("timeout", "PINST_HTTP_TIMEOUT", "seconds"),
     Setting("max-unpacked-size", "PINST_MAX_UNPACKED_SIZE", "size"),
     Setting("max-compression-ratio", "PINST_MAX_COMPRESSION_RATIO", "ratio"),
-    Setting("no-progress", "PINST_NO_PROGRESS", "bool"),  # reserved: pinst has no progress bars
+    Setting("no-progress", "PINST_NO_PROGRESS", "bool"),
 )
 KEYS = {setting.key: setting for setting in SETTINGS}
 

@@ -51,7 +51,7 @@ def remove_and_report(
     remove_distributions(venv, found)
     forget_projects(cache, venv.path, [item.name for item in found])
     for item in found:
-        reporter.info(f"- {item.name}=={item.version}")
+        reporter.change("-", item.name, item.version)
     reporter.info(f"Uninstalled {plural(len(found), 'package')} in {reporter.elapsed()}")
 
 

@@ -21,6 +21,7 @@ import shutil
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -49,6 +50,7 @@ class Unpacker:
         self.downloads = downloads
         self.futures: dict[int, Future[tuple[str, str]]] = {}
         self.done: dict[int, tuple[Path, Manifest]] = {}
+        self.on_unpacked: Callable[[], None] = lambda: None  # after each wheel, for progress
         self.pool = _start_pool(expected)
 
     def __enter__(self) -> Unpacker:
@@ -67,10 +69,13 @@ class Unpacker:
         """Unpack the wheel (named ``<sha256>/<file>.whl`` in the cache) as item ``index``."""
         if self.pool is None:
             self.done[index] = unpack_or_discard(wheel, self.entries, self.limits, self.downloads)
+            self.on_unpacked()
             return
-        self.futures[index] = self.pool.submit(
+        future = self.pool.submit(
             _unpack_in_worker, wheel, self.entries, self.limits, self.downloads
         )
+        future.add_done_callback(lambda _future: self.on_unpacked())
+        self.futures[index] = future
 
     def entries_in_order(self, count: int) -> list[tuple[Path, Manifest]]:
         """The entries of items 0 to count - 1, once all are unpacked; the first error raised."""
@@ -80,10 +85,15 @@ class Unpacker:
 
 
 def unpack_all(
-    wheels: list[Path], entries: Cache, limits: UnpackLimits, downloads: Cache
+    wheels: list[Path],
+    entries: Cache,
+    limits: UnpackLimits,
+    downloads: Cache,
+    on_unpacked: Callable[[], None] = lambda: None,
 ) -> list[tuple[Path, Manifest]]:
     """The entry of each wheel, unpacking those not unpacked yet (largest first)."""
     with Unpacker(entries, limits, downloads, len(wheels)) as unpacker:
+        unpacker.on_unpacked = on_unpacked
         for index in sorted(range(len(wheels)), key=lambda i: -wheels[i].stat().st_size):
             unpacker.submit(index, wheels[index])
         return unpacker.entries_in_order(len(wheels))
