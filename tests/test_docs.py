@@ -4,9 +4,11 @@ reachable from the navigation."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 CLI_PAGE = DOCS / "cli.md"
 MKDOCS_YML = ROOT / "mkdocs.yml"
+HOOKS = DOCS / "hooks.py"
 
 HELP_OPTIONS = frozenset({"-h", "--help"})
 # Inline code spans and fenced blocks: options count as documented only when shown as code.
@@ -70,6 +73,34 @@ def test_every_command_is_in_the_cli_reference(command: str) -> None:
     *parent, name = command.split()
     alternatives = re.search(rf"{re.escape(' '.join(parent))} [\w|-]*\b{re.escape(name)}\b", text)
     assert named or alternatives, f"docs/cli.md does not mention the command '{command}'."
+
+
+def load_hooks() -> Any:
+    """docs/hooks.py, the MkDocs hook that puts each command's --help into docs/cli.md."""
+    spec = importlib.util.spec_from_file_location("docs_hooks", HOOKS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_command_has_a_generated_help_block() -> None:
+    hooks = load_hooks()
+    markers = hooks.MARKER.findall(CLI_PAGE.read_text())
+    real = [" ".join(path) for path, _ in commands(build_parser())]
+    assert sorted(markers) == sorted(real), (
+        "docs/cli.md must have one '<!-- pinst-help: COMMAND -->' line for each command "
+        f"(COMMAND empty for pinst itself): it has {sorted(markers)}, pinst has {sorted(real)}."
+    )
+
+
+def test_the_hook_puts_the_parser_help_in_place_of_the_markers() -> None:
+    hooks = load_hooks()
+    page = hooks.on_page_markdown(CLI_PAGE.read_text())
+    assert "pinst-help:" not in page
+    assert "$ pinst cache prune --help\nusage: pinst cache prune [-h]" in page
+    help_lines = hooks.help_text("install").splitlines()
+    assert max(map(len, help_lines)) <= hooks.WIDTH, "the help is not formatted for WIDTH"
 
 
 # Options cli.md shows that belong to something else: requirement lines, venv, python.
