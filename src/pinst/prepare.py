@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -185,6 +184,8 @@ class Preparer:
         ]
 
     def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
+        from concurrent.futures import ThreadPoolExecutor
+
         from pinst.index import Finder
         from pinst.locate import choose_wheel, direct_file
 
