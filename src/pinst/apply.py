@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +32,6 @@ from pinst.transaction import STOPPING, PackageChange, change_venv, removal
 
 if TYPE_CHECKING:
     from pinst.install import InstallOptions
-    from pinst.progress import Bar, NoBar
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -131,24 +129,18 @@ def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[s
 
 
 def _package_change(
-    item: Prepared, materialiser: Materialiser, bytecode: Compilation | None, bar: Bar | NoBar
+    item: Prepared, materialiser: Materialiser, bytecode: Compilation | None
 ) -> PackageChange:
     headers_name = requested_name(item.change.pin, item.manifest)
-    install = partial(
-        materialiser.install, item.entry, item.manifest, item.direct_url, headers_name, bytecode
-    )
     return PackageChange(
         name=item.change.pin.name,
         replaces=item.change.replaces,
         size=len(item.manifest.rows),
-        install=partial(_install_and_count, install, bar, len(item.manifest.rows)),
+        install=partial(
+            materialiser.install, item.entry, item.manifest, item.direct_url, headers_name, bytecode
+        ),
         discard=partial(materialiser.discard, item.entry, item.manifest, headers_name, bytecode),
     )
-
-
-def _install_and_count(install: Callable[[], None], bar: Bar | NoBar, files: int) -> None:
-    install()
-    bar.advance(files)
 
 
 def requested_name(pin: Pin, manifest: Manifest) -> str:
@@ -189,12 +181,13 @@ def _materialise_all(
     link = with_fault_points(linker.function, venv.path, STOPPING)
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), link)
     files = sum(len(item.manifest.rows) for item in prepared)
-    with reporter.progress("Linking", files, "files") as bar:
-        changes = [
-            _package_change(item, materialiser, bytecode.get(item.entry), bar) for item in prepared
-        ]
-        changes += [removal(item) for item in removals]
-        change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), LINK_WORKERS)
+    changes = [_package_change(item, materialiser, bytecode.get(item.entry)) for item in prepared]
+    changes += [removal(item) for item in removals]
+    keep = venv.interpreter.scheme.kept_directories()
+    label = "Copying" if linker.mode is LinkMode.COPY else "Linking"
+    with reporter.progress(label, files, "files") as bar:
+        # Counted here, as each package is done: the linking may be in other processes.
+        change_venv(venv.path, changes, keep, LINK_WORKERS, lambda change: bar.advance(change.size))
 
 
 def _say_summary(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +83,8 @@ def _sources(manifest: Manifest, cache_tag: str) -> list[tuple[str, str]]:
 
 
 def _run_workers(python: Path, pairs: list[tuple[str, str]], workers: int) -> None:
+    import subprocess  # only when compiling: a plain install never needs it
+
     for _, destination in pairs:
         os.makedirs(os.path.dirname(destination), exist_ok=True)
     chunks = [pairs[index::workers] for index in range(workers) if pairs[index::workers]]

@@ -3,10 +3,12 @@
 ``PINST_TEST_PAUSE_AFTER_LINKS=N``: after N files are linked, write ``.pinst/test-paused`` in
 the venv and wait while it is there (up to a minute, or until the run is stopping), so that a
 test can act at a known moment in the middle of linking, then let the run go on by removing it.
+Only one pause happens in a run, however many processes or threads link.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import threading
 import time
@@ -17,6 +19,7 @@ from pinst import STATE_DIR
 
 PAUSE_AFTER_LINKS = "PINST_TEST_PAUSE_AFTER_LINKS"
 PAUSE_LIMIT = 60.0  # seconds
+COUNT_SIZE = 8  # bytes of the shared link count
 
 
 def with_fault_points(
@@ -26,14 +29,20 @@ def with_fault_points(
     setting = os.environ.get(PAUSE_AFTER_LINKS)
     if not setting:
         return link
-    remaining = [int(setting)]
+    limit = int(setting)
+    # Shared with the forked link workers (install_workers.py): the count is the whole run's
+    # links, and once one worker has paused, no other does. Racing workers can both pause.
+    shared = mmap.mmap(-1, COUNT_SIZE + 1)
     lock = threading.Lock()
 
     def pausing_link(source: str, destination: str) -> None:
         link(source, destination)
         with lock:
-            remaining[0] -= 1
-            reached = remaining[0] == 0
+            count = int.from_bytes(shared[:COUNT_SIZE], "little") + 1
+            shared[:COUNT_SIZE] = count.to_bytes(COUNT_SIZE, "little")
+            reached = count >= limit and not shared[COUNT_SIZE]
+            if reached:
+                shared[COUNT_SIZE] = 1
         if reached:
             marker = venv / STATE_DIR / "test-paused"
             marker.touch()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -245,6 +244,8 @@ class Preparer:
             return unpacker.entries_in_order(count)
 
     def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
+        from concurrent.futures import ThreadPoolExecutor
+
         from pinst.index import Finder
         from pinst.locate import choose_wheel, direct_file
 

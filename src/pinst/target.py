@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -215,6 +214,8 @@ def find_python(python: str | None) -> str:
 
 
 def create_venv(path: Path, python: str | None) -> None:
+    import subprocess  # only for a new venv or interpreter: a warm run never needs it
+
     executable = find_python(python)
     result = subprocess.run(
         [executable, "-m", "venv", "--without-pip", str(path)],
@@ -283,6 +284,8 @@ def _interpreter_key(executable: Path) -> str:
 
 
 def _run_probe(executable: Path) -> str:
+    import subprocess
+
     import packaging
 
     packaging_parent = str(Path(packaging.__file__).parent.parent)

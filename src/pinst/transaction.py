@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from pinst.errors import PinstError, advice_for, describe
+from pinst.install_workers import run_tasks
 from pinst.installed import InstalledDistribution
 from pinst.uninstall import Moved, restore, uninstall
 from pinst.venv_state import backup_dir, begin_changes, end_changes
@@ -55,9 +55,10 @@ def change_venv(
     changes: Sequence[PackageChange],
     keep: Sequence[str],
     workers: int,
+    on_installed: Callable[[PackageChange], None] = lambda _change: None,
 ) -> None:
     """Apply ``changes`` to the venv, all or nothing; ``keep`` are the scheme's directories,
-    which removing old versions never removes."""
+    which removing old versions never removes. ``on_installed`` follows each change made."""
     begin_changes(venv, [change.name for change in changes])
     backup = str(backup_dir(venv))
     moved: Moved = []
@@ -67,7 +68,7 @@ def change_venv(
         for change in changes:
             if change.replaces is not None:
                 moved += uninstall(change.replaces, str(venv), keep, backup)
-        _install_all(changes, workers)
+        _install_all(changes, workers, on_installed)
     except OSError as error:
         _roll_back(venv, changes, moved)
         raise _failure(venv, error) from None
@@ -77,25 +78,21 @@ def change_venv(
     end_changes(venv)
 
 
-def _install_all(changes: Sequence[PackageChange], workers: int) -> None:
-    # Packages are independent, and link/mkdir system calls release the GIL: threads overlap
-    # them. Shared directories (namespace packages) are safe: mkdir tolerates the race.
+def _install_all(
+    changes: Sequence[PackageChange],
+    workers: int,
+    on_installed: Callable[[PackageChange], None],
+) -> None:
+    # Packages are independent, so they are installed side by side (see install_workers.py).
+    # Shared directories (namespace packages) are safe: mkdir tolerates the race.
     # Largest first, so that no big package starts last and runs on alone at the end.
     largest_first = sorted(changes, key=lambda change: change.size, reverse=True)
-    pool = ThreadPoolExecutor(workers)
-    try:
-        futures = [pool.submit(change.install) for change in largest_first]
-        wait(futures, return_when=FIRST_EXCEPTION)  # a failure stops the rest: no use going on
-        for future in futures:
-            if future.done():
-                future.result()  # the first failure, raised here
-        wait(futures)
-    except BaseException:
-        STOPPING.set()  # a package being linked stops at its next pause point
-        raise
-    finally:
-        # On Ctrl-C, SIGTERM or a failure, nothing queued starts any more.
-        pool.shutdown(wait=True, cancel_futures=True)
+    run_tasks(
+        [change.install for change in largest_first],
+        workers,
+        STOPPING,
+        lambda number: on_installed(largest_first[number]),
+    )
 
 
 def _failure(venv: Path, error: OSError) -> PinstError:
