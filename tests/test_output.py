@@ -180,5 +180,5 @@ def test_json_report_gives_time_per_phase_and_downgrades(
     (entry,) = report["packages"]
     assert (entry["action"], entry["previous_version"]) == ("downgraded", "2.0")
     timings = report["timings_seconds"]
-    assert {"locate", "fetch", "link", "record"} <= set(timings)
+    assert {"plan", "fetch", "link", "record"} <= set(timings)
     assert all(isinstance(took, float) and took >= 0 for took in timings.values())

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -66,27 +67,56 @@ def download(
 ) -> list[Path]:
     """The cached, verified wheel for each request, in order, downloading those not cached yet.
 
-    ``on_progress`` receives the number of bytes just written, from the worker threads.
-    ``on_ready`` receives each request's position and wheel as soon as it is verified, in this
-    thread, so that the next stage can start on it. The first failure is raised; downloads still
-    running then stop at their next chunk. ``offline``: a wheel that is neither cached nor a
-    local file is an error, raised before any download starts.
+    The same as ``find_and_download`` with every file already known.
+    """
+    return find_and_download(
+        [partial(_known, item) for item in items],
+        cache,
+        client_factory,
+        workers=workers,
+        on_progress=on_progress,
+        retry=retry,
+        on_ready=on_ready,
+        offline=offline,
+    )
+
+
+def find_and_download(
+    finders: Sequence[Callable[[], DownloadRequest]],
+    cache: Cache,
+    client_factory: Callable[[], httpx.Client],
+    *,
+    workers: int = 8,
+    on_progress: Callable[[int], None] | None = None,
+    retry: RetryPolicy | None = None,
+    on_ready: Callable[[int, Path], None] | None = None,
+    offline: bool = False,
+) -> list[Path]:
+    """The cached, verified wheel for what each finder finds (on an index page, say), in order.
+
+    Each wheel is downloaded as soon as its finder returns, in the same worker thread, so the
+    downloads do not wait for the last index page. ``on_progress`` receives the number of bytes
+    just written, from the worker threads. ``on_ready`` receives each position and wheel as soon
+    as it is verified, in this thread, so that the next stage can start on it. The first failure
+    (of a finder or a download) is raised; downloads still running then stop at their next
+    chunk. ``offline``: a wheel that is neither cached nor a local file is an error.
     """
     ready = on_ready or (lambda _position, _path: None)
-    results = [_already_cached(item, cache) for item in items]
-    for position, found in enumerate(results):
-        if found is not None:
-            ready(position, found)
-    pending = [position for position, found in enumerate(results) if found is None]
-    if not pending:
-        return [path for path in results if path is not None]
-    if offline:
-        _refuse_remote([items[position] for position in pending])
+    if not finders:
+        return []
     job = _Job(cache, client_factory, retry, on_progress or (lambda _size: None))
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
-        futures = {pool.submit(job.fetch, items[position]): position for position in pending}
+    results: list[Path | None] = [None] * len(finders)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(finders)))) as pool:
+        futures = {
+            pool.submit(job.find_and_fetch, finder, offline): position
+            for position, finder in enumerate(finders)
+        }
         _collect(futures, results, job.stop, ready)
     return [path for path in results if path is not None]
+
+
+def _known(item: DownloadRequest) -> DownloadRequest:
+    return item
 
 
 def _collect(
@@ -137,6 +167,18 @@ class _Job:
     retry: RetryPolicy | None
     on_progress: Callable[[int], None]
     stop: threading.Event = field(default_factory=threading.Event)
+
+    def find_and_fetch(self, finder: Callable[[], DownloadRequest], offline: bool) -> Path:
+        """The wheel the finder names: from the cache if it holds it, else downloaded."""
+        if self.stop.is_set():
+            raise _Cancelled  # another has failed already: no use looking any further
+        item = finder()
+        found = _already_cached(item, self.cache)
+        if found is not None:
+            return found
+        if offline:
+            _refuse_remote([item])
+        return self.fetch(item)
 
     def fetch(self, item: DownloadRequest) -> Path:
         filename = _safe_filename(item)

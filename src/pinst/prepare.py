@@ -179,24 +179,12 @@ class Preparer:
         return found
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
-        from pinst.fetch import DownloadRequest
         from pinst.http import SharedClient, create_client
 
         client = SharedClient(partial(create_client, self.timeout))
         try:
-            with self.reporter.phase("locate"):
-                files = self._locate([change.pin for change in changes], client)
-            requests = [
-                DownloadRequest(
-                    file,
-                    change.pin.hashes,
-                    label=str(change.pin.origin),
-                    requirement=redact_text(change.pin.text),
-                )
-                for change, file in zip(changes, files, strict=True)
-            ]
             with self.reporter.phase("fetch"):
-                unpacked = self._download_and_unpack(requests, client)
+                unpacked = self._find_download_and_unpack(changes, client)
         finally:
             client.close()
         return [
@@ -211,29 +199,32 @@ class Preparer:
             return Source.UNPACKED
         return Source.DOWNLOADED if sha256 in self._downloaded else Source.FETCHED
 
-    def _download_and_unpack(
-        self, requests: list[DownloadRequest], client: SharedClient
+    def _find_download_and_unpack(
+        self, changes: list[Change], client: SharedClient
     ) -> list[tuple[Path, Manifest]]:
-        """Each wheel is unpacked (in worker processes) as soon as it is downloaded."""
-        from pinst.fetch import download
+        """Each wheel is looked up and downloaded in one worker thread, so no download waits
+        for the last index page, and unpacked (in worker processes) as soon as it is verified."""
+        from pinst.fetch import find_and_download
         from pinst.unpack_pool import Unpacker
 
-        count = len(requests)
+        count = len(changes)
         progress = self.reporter.progress
         # The unpacker comes first: its workers are forked before any other thread starts.
         with (
             Unpacker(self.entries, self.limits, self.cache, count) as unpacker,
+            progress("Finding", count, "wheels") as finds,
             progress("Downloading", count, "wheels") as downloads,
             progress("Unpacking", count, "wheels") as unpacks,
         ):
             unpacker.on_unpacked = unpacks.advance
+            locate = self._locator(client)
 
             def ready(position: int, wheel: Path) -> None:
                 downloads.advance()
                 unpacker.submit(position, wheel)
 
-            download(
-                requests,
+            find_and_download(
+                [partial(_request, locate, change, finds) for change in changes],
                 self.cache,
                 client,
                 workers=WORKERS,
@@ -243,9 +234,8 @@ class Preparer:
             )
             return unpacker.entries_in_order(count)
 
-    def _locate(self, pins: list[Pin], client: SharedClient) -> list[DistributionFile]:
-        from concurrent.futures import ThreadPoolExecutor
-
+    def _locator(self, client: SharedClient) -> Callable[[Pin], DistributionFile]:
+        """A function that finds the wheel for a pin: on the indexes, or at its URL."""
         from pinst.index import Finder
         from pinst.locate import choose_wheel, direct_file
 
@@ -273,19 +263,23 @@ class Preparer:
                 raise offline_miss(pin.origin, pin.text, "no cached index page lists it") from error
             return choose_wheel(pin, files, self.interpreter, self.reporter.warn)
 
-        with (
-            self.reporter.progress("Finding", len(pins), "wheels") as bar,
-            ThreadPoolExecutor(WORKERS) as pool,
-        ):
-            return list(pool.map(partial(_then_advance, locate_one, bar), pins))
+        return locate_one
 
 
-def _then_advance(
-    find: Callable[[Pin], DistributionFile], bar: Bar | NoBar, pin: Pin
-) -> DistributionFile:
-    found = find(pin)
-    bar.advance()
-    return found
+def _request(
+    locate: Callable[[Pin], DistributionFile], change: Change, found: Bar | NoBar
+) -> DownloadRequest:
+    """What to download for the change: its wheel, found by ``locate``, and its pin's hashes."""
+    from pinst.fetch import DownloadRequest
+
+    file = locate(change.pin)
+    found.advance()
+    return DownloadRequest(
+        file,
+        change.pin.hashes,
+        label=str(change.pin.origin),
+        requirement=redact_text(change.pin.text),
+    )
 
 
 def offline_miss(origin: object, requirement: str, why: str) -> PinstError:
