@@ -2,8 +2,14 @@
 
 A repeated install whose stamp still holds is answered before the command line's parser and the
 pipeline are even imported: at that point they would be most of the run's time.
+
+Once the command has finished, pinst leaves without Python's clean-up at exit: tearing down the
+hundred-odd modules a run imports took about 7 ms (a few percent of a warm install), and
+nothing is left to clean up by then: every pool is shut down, every temporary directory
+removed, every lock released by the command itself. Only the output streams need flushing.
 """
 
+import os
 import sys
 
 
@@ -11,10 +17,19 @@ def main() -> int:
     from pinst.stamp import answer_from_stamp
 
     if answer_from_stamp(sys.argv[1:]):
-        return 0
+        return _leave(0)
     from pinst.cli import main as run_command
 
-    return run_command()
+    return _leave(run_command())
+
+
+def _leave(status: int) -> int:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (`pinst list | head`): leave quietly
+        status = status or 1
+    os._exit(status)
 
 
 if __name__ == "__main__":
