@@ -40,7 +40,7 @@ class Source(Enum):
 
     UNPACKED = "unpacked"  # already unpacked in the entries cache: nothing to do
     DOWNLOADED = "downloaded"  # downloaded by an earlier run, unpacked now without the network
-    FETCHED = "fetched"  # looked up and downloaded in this run (or found by the download step)
+    FETCHED = "fetched"  # downloaded in this run
 
 
 SOURCE_WORDS = {
@@ -138,9 +138,7 @@ class Preparer:
             self.reporter.detail(f"{name}=={version}: {SOURCE_WORDS[item.source]} ({wheel})")
         work = [item for item in prepared if item.source is not Source.UNPACKED]
         if work:
-            seconds = sum(
-                self.reporter.timings.get(phase, 0.0) for phase in ("unpack", "locate", "fetch")
-            )
+            seconds = sum(self.reporter.timings.get(phase, 0.0) for phase in ("unpack", "fetch"))
             self.reporter.info(f"Prepared {plural(len(work), 'package')} in {seconds:.2f}s")
 
     def _cached(self, change: Change) -> Prepared | Path | None:
