@@ -173,3 +173,47 @@ def test_sync_with_a_lock_removes_unlisted_packages(
     pinst("sync", "-r", lock, "--venv", venv)
 
     assert pinst("freeze", "--venv", venv).stdout == "alpha==1.0\n"
+
+
+def test_extras_and_dependency_groups_choose_more_of_the_lock(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    """As PEP 751 says: no extra by default, the lock's default-groups by default; --extra and
+    --group add theirs (as uv's --extra and --group do)."""
+    wheels = {name: build_wheel(server.directory, name, "1.0") for name in "abcd"}
+    entries = {name: wheel_entry(server, wheel) for name, wheel in wheels.items()}
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(
+        HEADER
+        + 'extras = ["docs"]\ndependency-groups = ["dev", "test"]\ndefault-groups = ["test"]\n\n'
+        + package("a", "1.0", entries["a"])
+        + package("b", "1.0", entries["b"], marker="'docs' in extras")
+        + package("c", "1.0", entries["c"], marker="'dev' in dependency_groups")
+        + package("d", "1.0", entries["d"], marker="'test' in dependency_groups")
+    )
+    plain, everything = tmp_path / "plain", tmp_path / "everything"
+
+    pinst("install", "-r", lock, "--venv", plain)
+    pinst("install", "-r", lock, "--venv", everything, "--extra", "docs", "--group", "dev")
+
+    assert installed(plain) >= {dist_info("a", "1.0"), dist_info("d", "1.0")}
+    assert not installed(plain) & {dist_info("b", "1.0"), dist_info("c", "1.0")}
+    assert installed(everything) >= {dist_info(name, "1.0") for name in "abcd"}
+
+    unknown = pinst("install", "-r", lock, "--venv", plain, "--group", "lint", check=False)
+    assert unknown.returncode == 1
+    assert f"{lock}: the lock file has no dependency group 'lint'; it has: dev, test" in (
+        unknown.stderr
+    )
+
+
+def test_extra_without_a_lock_file_is_a_usage_error(pinst: Pinst, tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("alpha==1.0\n")
+    run = pinst(
+        "install", "-r", requirements, "--venv", tmp_path / "venv", "--extra", "docs",
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "--extra and --group choose what to install from a PEP 751 lock file" in run.stderr
+    assert not (tmp_path / "venv").exists()

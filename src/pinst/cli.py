@@ -91,6 +91,21 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         help="pin versions of the requirements from this file",
     )
     install.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with a lock file: also install the packages of this extra (repeatable)",
+    )
+    install.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with a lock file: also install this dependency group, besides the lock's "
+        "default groups (repeatable)",
+    )
+    install.add_argument(
         "--venv",
         type=Path,
         default=None,
@@ -286,6 +301,8 @@ def _install_options(args: argparse.Namespace) -> InstallOptions:
         sync=args.command == "sync",
         json=args.json,
         no_progress=settings.flag("no-progress"),
+        lock_extras=args.extra,
+        lock_groups=args.group,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pinst.cache import Cache
-from pinst.errors import PinstError
+from pinst.errors import PinstError, UsageError
 from pinst.installed import installed_distributions
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import LinkMode
@@ -52,6 +52,8 @@ class InstallOptions:
     sync: bool = False  # also remove every distribution the requirements do not list
     json: bool = False  # the caller prints the returned report on stdout: never stamp the run
     no_progress: bool = False  # no progress bars even on a terminal (the caller's Reporter)
+    lock_extras: Sequence[str] = ()  # a lock file's extras to install
+    lock_groups: Sequence[str] = ()  # a lock file's dependency groups, besides its defaults
     # The config files looked for (a status, or None if there was none) and the environment
     # variables their location depends on: the stamp depends on them too.
     config_files: Sequence[tuple[str, os.stat_result | None]] = ()
@@ -66,6 +68,12 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
         options.constraint_files,
         require_hashes=options.require_hashes,
     )
+    if (options.lock_extras or options.lock_groups) and parsed.lock is None:
+        raise UsageError(
+            "--extra and --group choose what to install from a PEP 751 lock file "
+            "(-r pylock.toml), and no lock file was given. In a requirements file, pin each "
+            "package the extra or group needs on a line of its own."
+        )
     if options.sync and not parsed.requirements and parsed.lock is None:
         raise PinstError(
             f"the requirements list no package, so 'pinst sync' would remove every package from "
@@ -79,7 +87,10 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
         venv = open_venv(options.venv, options.python, cache.interpreters)
         try:
             repair_interrupted(venv, reporter)
-            requirements = parsed.select(venv.interpreter.markers, venv.interpreter.tags)
+            interpreter = venv.interpreter
+            requirements = parsed.select(
+                interpreter.markers, interpreter.tags, options.lock_extras, options.lock_groups
+            )
             report = RunReport(str(venv.path), reporter.started, timings=reporter.timings)
             _install_into(venv, requirements, options, cache, reporter, report)
         except BaseException:

@@ -50,16 +50,27 @@ class LockFile:
     path: Path
     lock: Pylock
 
-    def pins(self, environment: Mapping[str, str], tags: Sequence[str]) -> list[Pin]:
-        """The wheel of each package the lock selects for a target with these markers and tags."""
+    def pins(
+        self,
+        environment: Mapping[str, str],
+        tags: Sequence[str],
+        extras: Sequence[str] = (),
+        groups: Sequence[str] = (),
+    ) -> list[Pin]:
+        """The wheel of each package the lock selects for a target with these markers and tags,
+        with these extras, and with these dependency groups besides the lock's default ones."""
         from packaging.pylock import PackageWheel, PylockSelectError
         from packaging.tags import Tag
 
+        chosen_extras = self._known("extra", extras, self.lock.extras)
+        chosen_groups = self._known("dependency group", groups, self.lock.dependency_groups)
         try:
             selected = list(
                 self.lock.select(
                     environment=cast("Environment", environment),
                     tags=[Tag(*tag.split("-")) for tag in tags],
+                    extras=chosen_extras,
+                    dependency_groups={*(self.lock.default_groups or ()), *chosen_groups},
                 )
             )
         except PylockSelectError as error:
@@ -73,6 +84,20 @@ class LockFile:
                 raise self._not_a_wheel(package, type(source).__name__)
             pins.append(self._pin(package, source))
         return pins
+
+    def _known(self, kind: str, asked: Sequence[str], offered: Sequence[str] | None) -> set[str]:
+        """The names asked for, each of which the lock must offer (names compared normalised)."""
+        from packaging.utils import canonicalize_name
+
+        offered_names = {canonicalize_name(name): name for name in offered or ()}
+        unknown = [name for name in asked if canonicalize_name(name) not in offered_names]
+        if unknown:
+            listed = ", ".join(sorted(offered_names.values())) or "none"
+            raise PinstError(
+                f"{self.path}: the lock file has no {kind} {unknown[0]!r}; it has: {listed}. "
+                f"Check the name, or make the lock with that {kind}."
+            )
+        return {offered_names[canonicalize_name(name)] for name in asked}
 
     def _pin(self, package: Package, wheel: PackageWheel) -> Pin:
         from packaging.utils import parse_wheel_filename

@@ -187,13 +187,21 @@ class ParsedRequirements:
     # A PEP 751 lock file given with -r: its packages replace the lines above (which are empty).
     lock: LockFile | None = None
 
-    def select(self, environment: Mapping[str, str], tags: Sequence[str] = ()) -> RequirementSet:
+    def select(
+        self,
+        environment: Mapping[str, str],
+        tags: Sequence[str] = (),
+        lock_extras: Sequence[str] = (),
+        lock_groups: Sequence[str] = (),
+    ) -> RequirementSet:
         """The pins that apply to a target whose marker values are ``environment``.
 
         ``tags`` (the target's wheel tags, most preferred first) matter only for a lock file,
-        whose packages list several wheels to choose from."""
+        whose packages list several wheels to choose from; so do the extras and dependency
+        groups to install from it."""
         if self.lock is not None:
-            return self._lock_selection(self.lock.pins(environment, tags))
+            locked = self.lock.pins(environment, tags, lock_extras, lock_groups)
+            return self._lock_selection(locked)
         marker_environment = {**environment, "extra": ""}
         constraints = _merge_constraints(
             [line for line in self.constraints if _applies(line, marker_environment)]
