@@ -15,7 +15,7 @@ Dockerfiles. Each is one test case, ``page:line``, run through ``bash -c`` in a 
   variable of the machine;
 - as root, the sandbox is a tmpfs of its own (which cannot reflink, as ext4 cannot) and
   ``/mnt/data`` in the docs is a second tmpfs inside it, so the examples about other
-  filesystems run for real. Without root they are skipped.
+  filesystems run for real. Without root they are not run (see SKIPS).
 
 An example must exit 0, unless the docs show it failing: a line of its output starts with
 ``error:`` (or ``bash:``), and then it must fail. Of the output the docs show, these lines are

@@ -6,7 +6,7 @@ import email.utils
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import pytest
 
 from pinst.cache import Cache
 from pinst.errors import PinstError
-from pinst.fetch import DownloadRequest, download
+from pinst.fetch import DownloadRequest, find_and_download
 from pinst.http import RetryPolicy, warn_if_insecure
 from pinst.index import DistributionFile
 from pinst.urls import redact, redact_text, strip_credentials
@@ -52,10 +52,17 @@ def request(file: DistributionFile, **hashes: frozenset[str]) -> DownloadRequest
     return DownloadRequest(file=file, expected_hashes=hashes, label="requirements.txt:3")
 
 
+def known(item: DownloadRequest) -> Callable[[], DownloadRequest]:
+    """A finder of a file already known, as find_and_download takes them."""
+    return lambda: item
+
+
 def fetch(
     cache: Cache, clients: Clients, *items: DownloadRequest, policy: RetryPolicy = FAST
 ) -> list[Path]:
-    return download(items, cache, clients, workers=4, retry=policy)
+    return find_and_download(
+        [known(item) for item in items], cache, clients, workers=4, retry=policy
+    )
 
 
 def cache_is_empty(cache: Cache) -> bool:
@@ -101,7 +108,8 @@ def test_results_keep_the_order_of_the_requests(
 def test_progress_counts_bytes(server: IndexServer, cache: Cache, clients: Clients) -> None:
     wheel = build_wheel(server.directory, "big", "1.0", files={"big.bin": b"\x01" * 300_000})
     seen: list[int] = []
-    download([request(remote(server, wheel))], cache, clients, on_progress=seen.append, retry=FAST)
+    finder = known(request(remote(server, wheel)))
+    find_and_download([finder], cache, clients, on_progress=seen.append, retry=FAST)
     assert sum(seen) == wheel.stat().st_size
 
 

@@ -158,12 +158,7 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         help="how long to wait for a server to connect or send more data before retrying, "
         "then failing (default: $PINST_HTTP_TIMEOUT, else 30)",
     )
-    install.add_argument(
-        "--cache-dir",
-        type=Path,
-        metavar="DIR",
-        help="the cache (default: $PINST_CACHE_DIR, else the user cache dir)",
-    )
+    _cache_dir_option(install)
     install.add_argument(
         "--link-mode",
         choices=LINK_MODES,
@@ -227,10 +222,7 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         help="draw no progress bars (they are drawn only on a terminal, and not when CI is set; "
         "env PINST_NO_PROGRESS=1)",
     )
-    install.add_argument("-q", "--quiet", action="count", default=0, help="print less")
-    install.add_argument(
-        "-v", "--verbose", action="count", default=0, help="print more: cache hits, timings"
-    )
+    _verbosity_options(install, more="print more: cache hits, timings")
     _no_config_option(install)
 
 
@@ -355,6 +347,11 @@ def _cache_dir_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _verbosity_options(parser: argparse.ArgumentParser, more: str = "print more") -> None:
+    parser.add_argument("-q", "--quiet", action="count", default=0, help="print less")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=more)
+
+
 def _add_uninstall(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     uninstall = commands.add_parser(
         "uninstall",
@@ -365,8 +362,7 @@ def _add_uninstall(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     uninstall.add_argument("names", nargs="+", metavar="NAME", help="a project name")
     _venv_option(uninstall)
     _cache_dir_option(uninstall)
-    uninstall.add_argument("-q", "--quiet", action="count", default=0, help="print less")
-    uninstall.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    _verbosity_options(uninstall)
     uninstall.set_defaults(handler=_run_uninstall)
 
 
@@ -470,14 +466,8 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     actions = cache.add_subparsers(dest="cache_command", metavar="SUBCOMMAND", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--cache-dir",
-        type=Path,
-        metavar="DIR",
-        help="the cache (default: $PINST_CACHE_DIR, else the user cache dir)",
-    )
-    common.add_argument("-q", "--quiet", action="count", default=0, help="print less")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    _cache_dir_option(common)
+    _verbosity_options(common)
     actions.add_parser("dir", parents=[common], help="print the cache's path")
     info = actions.add_parser(
         "info", parents=[common], help="show sizes, entries and the space linking saves"

@@ -17,7 +17,6 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -54,33 +53,6 @@ class _Cancelled(Exception):
     """Another download failed, so this one stops early."""
 
 
-def download(
-    items: Sequence[DownloadRequest],
-    cache: Cache,
-    client_factory: Callable[[], httpx.Client],
-    *,
-    workers: int = 8,
-    on_progress: Callable[[int], None] | None = None,
-    retry: RetryPolicy | None = None,
-    on_ready: Callable[[int, Path], None] | None = None,
-    offline: bool = False,
-) -> list[Path]:
-    """The cached, verified wheel for each request, in order, downloading those not cached yet.
-
-    The same as ``find_and_download`` with every file already known.
-    """
-    return find_and_download(
-        [partial(_known, item) for item in items],
-        cache,
-        client_factory,
-        workers=workers,
-        on_progress=on_progress,
-        retry=retry,
-        on_ready=on_ready,
-        offline=offline,
-    )
-
-
 def find_and_download(
     finders: Sequence[Callable[[], DownloadRequest]],
     cache: Cache,
@@ -113,10 +85,6 @@ def find_and_download(
         }
         _collect(futures, results, job.stop, ready)
     return [path for path in results if path is not None]
-
-
-def _known(item: DownloadRequest) -> DownloadRequest:
-    return item
 
 
 def _collect(

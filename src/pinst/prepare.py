@@ -132,7 +132,7 @@ class Preparer:
 
     def _say_prepared(self, prepared: list[Prepared]) -> None:
         """A line for the wheels this run downloaded or unpacked; with -v, where each came from."""
-        for item in prepared:
+        for item in prepared if self.reporter.verbosity > 0 else ():
             name, version = item.change.pin.name, item.manifest.version
             wheel = item.manifest.wheel_filename
             self.reporter.detail(f"{name}=={version}: {SOURCE_WORDS[item.source]} ({wheel})")
