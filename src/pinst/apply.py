@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pinst.bytecode import Compilation, compile_entries
 from pinst.cache import Cache
 from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.faults import with_fault_points
@@ -31,6 +30,7 @@ from pinst.target import Venv, venv_python
 from pinst.transaction import STOPPING, PackageChange, change_venv, removal
 
 if TYPE_CHECKING:
+    from pinst.bytecode import Compilation
     from pinst.install import InstallOptions
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
@@ -157,6 +157,8 @@ def requested_name(pin: Pin, manifest: Manifest) -> str:
 def _bytecode(
     prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
 ) -> dict[Path, Compilation]:
+    from pinst.bytecode import compile_entries  # only with --compile-bytecode
+
     with reporter.phase("compile"):
         compiled = compile_entries(
             [(item.entry, item.manifest) for item in prepared],

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst.cache import Cache, publish_directory
 from pinst.errors import PinstError
@@ -25,8 +25,7 @@ WORKER_SCRIPT = Path(__file__).with_name("_compile_worker.py")
 BYTECODE_MANIFEST = "bytecode.json"
 
 
-@dataclass(frozen=True)
-class Compilation:
+class Compilation(NamedTuple):
     """One entry's bytecode for one interpreter: where it is and what RECORD says of it."""
 
     root: Path  # the bytecode directory; its files mirror the entry's files/ tree

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst.errors import UsageError
 from pinst.toml import toml_parser
@@ -31,8 +31,7 @@ TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     path: Path
     label: str  # how ``pinst config`` and error messages name it
     table: Mapping[str, object]  # pinst's keys, as written
@@ -43,11 +42,12 @@ class ConfigFile:
         return self.path.parent
 
 
-@dataclass
 class Discovery:
-    files: list[ConfigFile] = field(default_factory=list)  # by precedence: project, then user
-    examined: list[tuple[str, os.stat_result | None]] = field(default_factory=list)
-    variables: tuple[str, ...] = ()  # environment variables the user file's location depends on
+    def __init__(self) -> None:
+        self.files: list[ConfigFile] = []  # by precedence: project, then user
+        self.examined: list[tuple[str, os.stat_result | None]] = []
+        # The environment variables the user file's location depends on.
+        self.variables: tuple[str, ...] = ()
 
 
 def discover(

@@ -15,10 +15,9 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from pinst.errors import PinstError
 from pinst.requirements import HASH_LENGTHS, Origin, Pin, direct_pin
@@ -43,8 +42,7 @@ def is_lock_path(path: Path) -> bool:
     return is_valid_pylock_path(path)
 
 
-@dataclass(frozen=True)
-class LockFile:
+class LockFile(NamedTuple):
     """A validated lock file, its packages not yet selected for a target."""
 
     path: Path
@@ -100,6 +98,8 @@ class LockFile:
         return {offered_names[canonicalize_name(name)] for name in asked}
 
     def _pin(self, package: Package, wheel: PackageWheel) -> Pin:
+        from dataclasses import replace  # while Pin is a dataclass; then pin._replace(...)
+
         from packaging.utils import parse_wheel_filename
 
         location = wheel.url if wheel.url is not None else wheel.path

@@ -17,7 +17,6 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import TextIO
 
 DELAY = 0.25  # seconds a phase runs before its bar appears
@@ -33,16 +32,16 @@ def wanted(stream: TextIO, verbosity: int) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-@dataclass
 class Bar:
     """One phase's progress: ``done`` of ``total`` units, and bytes if it moves any."""
 
-    label: str
-    total: int
-    unit: str
-    display: Display
-    done: int = 0
-    bytes: int = 0
+    def __init__(self, label: str, total: int, unit: str, display: Display) -> None:
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.display = display
+        self.done = 0
+        self.bytes = 0
 
     def advance(self, count: int = 1) -> None:
         with self.display.counting:
@@ -61,17 +60,17 @@ class Bar:
         return f"{self.label} {bar} {self.done}/{self.total} {self.unit}{size}"
 
 
-@dataclass
 class Display:
     """The bars of the phases running now, drawn on one line of ``stream``."""
 
-    stream: TextIO
-    bars: list[Bar] = field(default_factory=list)
-    counting: threading.Lock = field(default_factory=threading.Lock)
-    drawing: threading.Lock = field(default_factory=threading.Lock)
-    shown_since: float = field(default_factory=time.monotonic)
-    last_drawn: float = 0.0
-    line_on_screen: bool = False
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.bars: list[Bar] = []
+        self.counting = threading.Lock()
+        self.drawing = threading.Lock()
+        self.shown_since = time.monotonic()
+        self.last_drawn = 0.0
+        self.line_on_screen = False
 
     def bar(self, label: str, total: int, unit: str) -> Bar:
         """A new bar, shown beside the others until ``finish``."""

@@ -18,9 +18,8 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pinst.cache import Cache
 from pinst.errors import PinstError
@@ -34,8 +33,7 @@ TEMPORARY_PREFIX = ".record-"
 Name = TypeVar("Name", bound=str)
 
 
-@dataclass(frozen=True)
-class VenvRecord:
+class VenvRecord(NamedTuple):
     """One venv's record: the entry each installed project was linked from."""
 
     path: Path  # the record file

@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from pinst.urls import redact_text
@@ -23,15 +22,16 @@ if TYPE_CHECKING:
 CHANGE_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 
 
-@dataclass
 class Reporter:
-    verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
-    started: float = field(default_factory=time.perf_counter)
-    warned: set[str] = field(default_factory=set)
-    colour: bool = False
-    display: Display | None = None  # live progress bars; None: none (not a terminal, CI, -q)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
+    def __init__(self, verbosity: int = 0, colour: bool = False) -> None:
+        self.verbosity = verbosity  # -1 quiet, 0 normal, 1+ verbose
+        self.colour = colour
+        self.stream: TextIO = sys.stderr
+        self.started = time.perf_counter()
+        self.warned: set[str] = set()
+        # Live progress bars; None: none (not a terminal, CI, -q).
+        self.display: Display | None = None
+        self.timings: dict[str, float] = {}  # seconds per phase, in order
 
     @classmethod
     def for_stderr(cls, verbosity: int, no_progress: bool = True) -> Reporter:

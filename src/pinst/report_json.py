@@ -8,8 +8,7 @@ go to stderr; on failure nothing is printed here, and the exit status and stderr
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pinst.installed import InstalledDistribution
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 REPORT_FORMAT = 1  # bumped when a key changes meaning or goes away; new keys do not bump it
 
 
-@dataclass(frozen=True)
-class PackageEntry:
+class PackageEntry(NamedTuple):
     name: str
     version: str | None  # what the venv holds after the run; None once removed
     action: str  # "installed", "upgraded", "downgraded", "reinstalled", "removed", "unchanged"
@@ -30,13 +28,14 @@ class PackageEntry:
     link_mode: str | None = None
 
 
-@dataclass
 class RunReport:
-    venv: str
-    started: float = field(default_factory=time.perf_counter)
-    link_mode: str | None = None  # None when nothing was linked (a no-op, a sync that removes)
-    packages: list[PackageEntry] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (Reporter.phase)
+    def __init__(self, venv: str, started: float, timings: dict[str, float]) -> None:
+        self.venv = venv
+        self.started = started  # time.perf_counter() when the run began
+        # None when nothing was linked (a no-op, a sync that removes).
+        self.link_mode: str | None = None
+        self.packages: list[PackageEntry] = []
+        self.timings = timings  # seconds per phase (Reporter.phase)
 
     def add_prepared(self, item: Prepared, link_mode: str) -> None:
         old, version = item.change.replaces, item.manifest.version
@@ -69,7 +68,7 @@ class RunReport:
             "link_mode": self.link_mode,
             "duration_seconds": round(time.perf_counter() - self.started, 6),
             "timings_seconds": {phase: round(took, 6) for phase, took in self.timings.items()},
-            "packages": [asdict(entry) for entry in sorted(self.packages, key=_by_name)],
+            "packages": [entry._asdict() for entry in sorted(self.packages, key=_by_name)],
         }
 
     def to_json(self) -> str:

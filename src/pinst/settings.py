@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pinst.config_files import ConfigFile, Discovery, discover, is_true
 from pinst.errors import UsageError
@@ -29,8 +28,7 @@ DEFAULT = "default"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str  # as in a config file; the install option is --<key>
     variable: str
     kind: str  # see CONVERTERS
@@ -56,14 +54,12 @@ SETTINGS = (
 KEYS = {setting.key: setting for setting in SETTINGS}
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     value: object
     source: str  # "command line", "environment PINST_X", a file's label, or "default"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     values: Mapping[str, Value]
     discovery: Discovery  # the config files read and looked for (the stamp depends on them)
 
