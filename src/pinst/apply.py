@@ -52,13 +52,13 @@ def apply_plan(
     entries = _entries_location(cache, venv, options, reporter)
     sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
     preparer = Preparer(
-        interpreter,
-        sources,
-        cache,
-        entries.cache,
-        reporter,
-        options.timeout,
-        options.unpack_limits,
+        interpreter=interpreter,
+        sources=sources,
+        cache=cache,
+        entries=entries.cache,
+        reporter=reporter,
+        timeout=options.timeout,
+        limits=options.unpack_limits,
         offline=options.offline,
     )
     prepared = preparer.prepare(plan.changes)

@@ -20,8 +20,8 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -37,8 +37,7 @@ def default_cache_dir() -> Path:
     return resolve(keys=("cache-dir",)).path("cache-dir") or Path()
 
 
-@dataclass(frozen=True)
-class Cache:
+class Cache(NamedTuple):
     root: Path
 
     @property

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst.cache import (
     ENTRIES_CACHE_NAME,
@@ -30,8 +30,7 @@ from pinst.cache import (
 from pinst.filesystems import device_of, filesystem_of
 
 
-@dataclass(frozen=True)
-class EntriesLocation:
+class EntriesLocation(NamedTuple):
     cache: Cache
     created: bool  # a new per-filesystem cache was made in this run
     # Why the venv's filesystem has no entries cache, so that linking will fail and auto copies;

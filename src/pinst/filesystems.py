@@ -7,12 +7,11 @@ and, for messages, names the filesystem type and mount point from ``/proc/self/m
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Filesystem:
+class Filesystem(NamedTuple):
     device: int
     mount_point: Path
     type: str

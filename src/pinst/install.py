@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst.cache import Cache
 from pinst.errors import PinstError, UsageError
@@ -27,8 +27,7 @@ from pinst.stamp import write_stamp
 from pinst.target import Venv, lock_venv, open_venv, venv_python
 
 
-@dataclass
-class InstallOptions:
+class InstallOptions(NamedTuple):
     requirement_files: Sequence[Path] = ()
     requirement_args: Sequence[str] = ()
     constraint_files: Sequence[Path] = ()

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pinst.names import canonical_name
 from pinst.target import Scheme
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
 
-@dataclass(frozen=True)
-class InstalledDistribution:
+class InstalledDistribution(NamedTuple):
     name: NormalizedName
     version: str
     dist_info: Path

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -36,8 +36,7 @@ RATIO = re.compile(r"\s*([0-9]{1,15})\s*")
 UNITS = {"": 1, "K": KiB, "M": MiB, "G": GiB, "T": 1024 * GiB}
 
 
-@dataclass(frozen=True)
-class UnpackLimits:
+class UnpackLimits(NamedTuple):
     max_unpacked_size: int = DEFAULT_MAX_UNPACKED_SIZE  # bytes per wheel
     max_compression_ratio: int = DEFAULT_MAX_COMPRESSION_RATIO
 

@@ -21,8 +21,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst.errors import PinstError
 from pinst.filesystems import filesystem_of
@@ -125,8 +125,7 @@ LINKERS = {
 }
 
 
-@dataclass(frozen=True)
-class Linker:
+class Linker(NamedTuple):
     mode: LinkMode
     # For auto: the modes tried first that failed, with why (for -v).
     passed_over: tuple[tuple[LinkMode, str], ...] = ()

@@ -33,15 +33,6 @@ WHEELS_ONLY = (
 )
 
 
-def is_lock_path(path: Path) -> bool:
-    """Is ``path`` named as PEP 751 names lock files? Cheap: no packaging import for others."""
-    if not path.name.startswith("pylock.") or not path.name.endswith(".toml"):
-        return False
-    from packaging.pylock import is_valid_pylock_path
-
-    return is_valid_pylock_path(path)
-
-
 class LockFile(NamedTuple):
     """A validated lock file, its packages not yet selected for a target."""
 
@@ -98,8 +89,6 @@ class LockFile(NamedTuple):
         return {offered_names[canonicalize_name(name)] for name in asked}
 
     def _pin(self, package: Package, wheel: PackageWheel) -> Pin:
-        from dataclasses import replace  # while Pin is a dataclass; then pin._replace(...)
-
         from packaging.utils import parse_wheel_filename
 
         location = wheel.url if wheel.url is not None else wheel.path
@@ -112,7 +101,7 @@ class LockFile(NamedTuple):
         # The version decides whether the installed copy already fits (plan.satisfies); the
         # lock may omit it, but the wheel's filename always has it.
         version = package.version or parse_wheel_filename(wheel.filename)[1]
-        return replace(pin, version=str(version), locked=True)
+        return pin._replace(version=str(version), locked=True)
 
     def _not_a_wheel(self, package: Package, kind: str) -> PinstError:
         what = {

@@ -12,10 +12,9 @@ plain tuples (``rows``) on that path; ``files`` gives them as records for everyt
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pinst.cache import Cache
@@ -28,39 +27,49 @@ READABLE_FORMATS = (1, 2)
 FileRow = tuple[str, str, int, bool]  # path, RECORD hash, size, executable
 
 
-@dataclass(frozen=True)
-class EntryPoint:
+class EntryPoint(NamedTuple):
     name: str
     module: str
     attribute: str
     section: str  # "console" or "gui"
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     path: str  # the member's path inside the wheel, with forward slashes
     hash: str  # as RECORD gives it: "sha256=<urlsafe base64>"
     size: int
     executable: bool
 
 
-@dataclass(frozen=True)
 class Manifest:
-    name: str  # the project name as METADATA spells it
-    version: str
-    wheel_filename: str
-    sha256: str
-    dist_info: str  # "<name>-<version>.dist-info" as found in the wheel
-    root_is_purelib: bool
-    rows: tuple[FileRow, ...]  # sorted by path
-    entry_points: tuple[EntryPoint, ...]
-    # The directories, relative to the install root, that the files outside .data need:
-    # parents before children, so creating them in order needs one mkdir each.
-    directories: tuple[str, ...] = field(default=())
+    """An entry's manifest (a plain class, not a dataclass: see "Fewer imports" in
+    docs/benchmarks.md; read-only by convention)."""
 
-    def __post_init__(self) -> None:
-        if not self.directories and self.rows:
-            object.__setattr__(self, "directories", root_directories(self.rows, self.data_dir))
+    def __init__(
+        self,
+        *,
+        name: str,
+        version: str,
+        wheel_filename: str,
+        sha256: str,
+        dist_info: str,
+        root_is_purelib: bool,
+        rows: tuple[FileRow, ...],
+        entry_points: tuple[EntryPoint, ...],
+        directories: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name  # the project name as METADATA spells it
+        self.version = version
+        self.wheel_filename = wheel_filename
+        self.sha256 = sha256
+        self.dist_info = dist_info  # "<name>-<version>.dist-info" as found in the wheel
+        self.root_is_purelib = root_is_purelib
+        self.rows = rows  # sorted by path
+        self.entry_points = entry_points
+        # The directories, relative to the install root, that the files outside .data need:
+        # parents before children, so creating them in order needs one mkdir each. Format 1
+        # manifests lack them: they are worked out from the rows.
+        self.directories = directories or root_directories(rows, self.data_dir)
 
     @cached_property
     def files(self) -> tuple[FileRecord, ...]:

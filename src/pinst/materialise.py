@@ -19,28 +19,30 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pinst.bytecode import Compilation
 from pinst.hashing import record_digest
 from pinst.launchers import launcher
 from pinst.manifest import FILES_DIR, FileRow, Manifest
 from pinst.target import Interpreter, Scheme
 from pinst.uninstall import remove_empty_directories
 
+if TYPE_CHECKING:
+    from pinst.bytecode import Compilation
+
 INSTALLER_NAME = b"pinst\n"
 # Files of the wheel's .dist-info that pinst writes itself for each venv.
 WRITTEN_PER_VENV = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 
 
-@dataclass
 class Layout:
     """Where an entry's .data files (and bytecode) go in one venv; the rest go under the root."""
 
-    links: list[tuple[str, str]] = field(default_factory=list)  # (entry file, venv path)
-    record_rows: list[tuple[str, str, str]] = field(default_factory=list)  # of the links
-    rewrites: list[tuple[str, str]] = field(default_factory=list)  # #!python scripts
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []  # (entry file, venv path)
+        self.record_rows: list[tuple[str, str, str]] = []  # of the links
+        self.rewrites: list[tuple[str, str]] = []  # #!python scripts
 
 
 def lay_out(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from pinst.installed import InstalledDistribution
@@ -15,17 +14,15 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     pin: Pin
     replaces: InstalledDistribution | None  # the installed version this change removes
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     changes: list[Change]
     unchanged: list[Pin]
-    removals: list[InstalledDistribution] = field(default_factory=list)  # sorted by name
+    removals: list[InstalledDistribution]  # sorted by name
 
     @property
     def empty(self) -> bool:

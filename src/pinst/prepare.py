@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
@@ -50,8 +49,7 @@ SOURCE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A change whose wheel is unpacked in the cache and ready to materialise."""
 
     change: Change
@@ -61,32 +59,38 @@ class Prepared:
     source: Source
 
 
-@dataclass(frozen=True)
-class Sources:
+class Sources(NamedTuple):
     """Where wheels are looked for: indexes in order of precedence, and find-links locations."""
 
     index_urls: list[str]
     find_links: list[str]
 
 
-@dataclass
 class Preparer:
-    interpreter: Interpreter
-    sources: Sources
-    cache: Cache  # downloads and index pages
-    entries: Cache  # unpacked wheels, on the venv's filesystem
-    reporter: Reporter
-    timeout: float | None = None  # seconds for each network wait; None: the HTTP default
-    limits: UnpackLimits = DEFAULT_LIMITS  # how far a wheel may expand
-    offline: bool = False  # cached index pages and wheels only: no request at all
-    # A locked requirements file lists the hashes of every platform's wheel: one listing of
-    # each bucket answers for all of them, instead of a failed open per hash.
-    _unpacked: frozenset[str] = field(init=False)
-    _downloaded: frozenset[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._unpacked = _listing(self.entries.entries)
-        self._downloaded = _listing(self.cache.wheels)
+    def __init__(
+        self,
+        *,
+        interpreter: Interpreter,
+        sources: Sources,
+        cache: Cache,
+        entries: Cache,
+        reporter: Reporter,
+        timeout: float | None = None,
+        limits: UnpackLimits = DEFAULT_LIMITS,
+        offline: bool = False,
+    ) -> None:
+        self.interpreter = interpreter
+        self.sources = sources
+        self.cache = cache  # downloads and index pages
+        self.entries = entries  # unpacked wheels, on the venv's filesystem
+        self.reporter = reporter
+        self.timeout = timeout  # seconds for each network wait; None: the HTTP default
+        self.limits = limits  # how far a wheel may expand
+        self.offline = offline  # cached index pages and wheels only: no request at all
+        # A locked requirements file lists the hashes of every platform's wheel: one listing
+        # of each bucket answers for all of them, instead of a failed open per hash.
+        self._unpacked = _listing(entries.entries)
+        self._downloaded = _listing(cache.wheels)
 
     def prepare(self, changes: list[Change]) -> list[Prepared]:
         try:

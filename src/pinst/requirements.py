@@ -17,9 +17,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from pinst.errors import PinstError
@@ -102,8 +101,7 @@ QUOTING = re.compile(r"[\"'\\\\]")
 HEX = re.compile(r"[0-9a-f]+")
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a requirement was written, for error messages."""
 
     path: Path | None  # the requirements file; None for the command line
@@ -120,8 +118,7 @@ class Origin:
 COMMAND_LINE = Origin(path=None, line=None)
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(NamedTuple):
     """One exact wheel to install: a version to find in the index, or a direct wheel URL."""
 
     name: NormalizedName
@@ -142,8 +139,7 @@ class Pin:
         return self.url is not None
 
 
-@dataclass(frozen=True)
-class Unpinned:
+class Unpinned(NamedTuple):
     """A requirement such as ``name>=1`` or ``name``, which only a constraint can pin."""
 
     name: NormalizedName
@@ -155,8 +151,7 @@ class Unpinned:
     text: str
 
 
-@dataclass
-class RequirementSet:
+class RequirementSet(NamedTuple):
     """What to install into one target: one pin per project, in first-seen order."""
 
     pins: list[Pin]
@@ -167,25 +162,26 @@ class RequirementSet:
     require_hashes: bool  # hash-checking mode: every pin carries at least one hash
 
 
-@dataclass
 class ParsedRequirements:
     """Every line of the requirements and constraints files, before markers are evaluated."""
 
-    requirements: list[Pin | Unpinned] = field(default_factory=list)
-    constraints: list[Pin] = field(default_factory=list)
-    index_url: str | None = None
-    extra_index_urls: list[str] = field(default_factory=list)
-    find_links: list[str] = field(default_factory=list)
-    no_index: bool = False
-    # Hash-checking mode. As pip, it is on with --require-hashes or when any line (requirement or
-    # constraint, whatever its marker) has a --hash option.
-    require_hashes: bool = False
-    # What the result depends on besides the command line: each file read, with its status when
-    # read, and the environment variables the files name with ${VAR}.
-    sources: list[tuple[Path, os.stat_result]] = field(default_factory=list)
-    variables: set[str] = field(default_factory=set)
-    # A PEP 751 lock file given with -r: its packages replace the lines above (which are empty).
-    lock: LockFile | None = None
+    def __init__(self, *, require_hashes: bool = False, lock: LockFile | None = None) -> None:
+        self.requirements: list[Pin | Unpinned] = []
+        self.constraints: list[Pin] = []
+        self.index_url: str | None = None
+        self.extra_index_urls: list[str] = []
+        self.find_links: list[str] = []
+        self.no_index = False
+        # Hash-checking mode. As pip, it is on with --require-hashes or when any line
+        # (requirement or constraint, whatever its marker) has a --hash option.
+        self.require_hashes = require_hashes
+        # What the result depends on besides the command line: each file read, with its
+        # status when read, and the environment variables the files name with ${VAR}.
+        self.sources: list[tuple[Path, os.stat_result]] = []
+        self.variables: set[str] = set()
+        # A PEP 751 lock file given with -r: its packages replace the lines above (which are
+        # empty).
+        self.lock = lock
 
     def select(
         self,
@@ -242,8 +238,6 @@ def read_requirements(
     require_hashes: bool = False,
 ) -> ParsedRequirements:
     """Read the requirements files, command-line requirements and constraints files."""
-    from pinst.lockfile import is_lock_path
-
     locks = [path for path in requirement_files if is_lock_path(path)]
     if locks:
         return _read_lock(locks, requirement_files, requirement_args, constraint_files)
@@ -276,16 +270,27 @@ def _read_lock(
     from pinst.lockfile import read_lock
 
     lock, status = read_lock(locks[0])
-    return ParsedRequirements(
-        require_hashes=True, sources=[(_absolute(locks[0]), status)], lock=lock
-    )
+    parsed = ParsedRequirements(require_hashes=True, lock=lock)
+    parsed.sources.append((_absolute(locks[0]), status))
+    return parsed
 
 
-@dataclass
+def is_lock_path(path: Path) -> bool:
+    """Is ``path`` named as PEP 751 names lock files? Cheap: no import of packaging or of the
+    lock file support for any other name."""
+    if not path.name.startswith("pylock.") or not path.name.endswith(".toml"):
+        return False
+    from packaging.pylock import is_valid_pylock_path
+
+    return is_valid_pylock_path(path)
+
+
 class _Reader:
-    parsed: ParsedRequirements
-    # The files being read, outermost first, by (device, inode): an include loop shows up here.
-    reading: list[tuple[tuple[int, int], Path]] = field(default_factory=list)
+    def __init__(self, parsed: ParsedRequirements) -> None:
+        self.parsed = parsed
+        # The files being read, outermost first, by (device, inode): an include loop shows up
+        # here.
+        self.reading: list[tuple[tuple[int, int], Path]] = []
 
     def read_file(self, path: Path, included_from: Origin, as_constraints: bool) -> None:
         if included_from.path is not None and path.name.startswith("pylock."):
@@ -377,8 +382,6 @@ class _Reader:
 
 
 def _refuse_included_lock(path: Path, included_from: Origin) -> None:
-    from pinst.lockfile import is_lock_path
-
     if is_lock_path(path):
         raise PinstError(
             f"{included_from}: {path} is a lock file, which pinst reads only when given alone "
@@ -415,9 +418,11 @@ def _read_text(
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, line): continuations joined, comments dropped, ${VAR} expanded."""
     for number, joined in _join_continuations(text.splitlines()):
-        line = COMMENT.sub("", joined).strip()
+        # The checks for "#" and "$" skip the regular expressions on most lines: a locked
+        # line with its hashes is a thousand characters long.
+        line = (COMMENT.sub("", joined) if "#" in joined else joined).strip()
         if line:
-            yield number, ENV_VAR.sub(_expand_variable, line)
+            yield number, ENV_VAR.sub(_expand_variable, line) if "${" in line else line
 
 
 def _join_continuations(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
@@ -916,15 +921,14 @@ def _constrain(requirement: Pin | Unpinned, constraint: Pin | None) -> Pin:
                 "so the pinned version satisfies the requirement."
             )
         # The requirement, pinned to the constraint's version or URL.
-        pinned = replace(
-            constraint,
+        pinned = constraint._replace(
             extras=requirement.extras,
             hashes=requirement.hashes,
             origin=requirement.origin,
             text=requirement.text,
         )
         # The constraint chose the version, so later messages about it point there.
-        return replace(_combine(constraint, pinned), marker=requirement.marker)
+        return _combine(constraint, pinned)._replace(marker=requirement.marker)
     if not _same_artifact(requirement, constraint):
         raise PinstError(
             f"{requirement.origin}: '{requirement.text}' disagrees with the constraint "
@@ -975,8 +979,7 @@ def _combine(kept: Pin, other: Pin) -> Pin:
         )
     # A direct URL is the more specific pin: `foo==1.0` and `foo @ .../foo-1.0-...whl` is the URL.
     exact = other if other.is_direct and not kept.is_direct else kept
-    return replace(
-        kept,
+    return kept._replace(
         version=exact.version,
         arbitrary_equality=exact.arbitrary_equality,
         url=exact.url,

@@ -14,9 +14,9 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst import STATE_DIR
 from pinst.errors import PinstError
@@ -28,8 +28,7 @@ PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
 FACTS_FORMAT = 3
 
 
-@dataclass(frozen=True)
-class Scheme:
+class Scheme(NamedTuple):
     """Where each kind of wheel content goes in this venv (the wheel spec's install scheme)."""
 
     purelib: Path
@@ -52,17 +51,44 @@ class Scheme:
         }[key]
 
 
-@dataclass(frozen=True)
 class Interpreter:
     """What pinst needs to know about the venv's Python to choose and install wheels for it."""
 
-    executable: Path
-    version: tuple[int, int, int]
-    implementation: str
-    cache_tag: str  # names bytecode files, e.g. "cpython-311" in mod.cpython-311.pyc
-    scheme: Scheme
-    markers: dict[str, str]
-    tags: tuple[str, ...]  # most preferred first, as ``packaging.tags.sys_tags()`` gives them
+    def __init__(
+        self,
+        *,
+        executable: Path,
+        version: tuple[int, int, int],
+        implementation: str,
+        cache_tag: str,
+        scheme: Scheme,
+        markers: dict[str, str],
+        tags: tuple[str, ...],
+    ) -> None:
+        self.executable = executable
+        self.version = version
+        self.implementation = implementation
+        self.cache_tag = cache_tag  # names bytecode files: "cpython-311" in mod.cpython-311.pyc
+        self.scheme = scheme
+        self.markers = markers
+        self.tags = tags  # most preferred first, as ``packaging.tags.sys_tags()`` gives them
+
+    def _facts(self) -> tuple[object, ...]:
+        return (
+            self.executable,
+            self.version,
+            self.implementation,
+            self.cache_tag,
+            self.scheme,
+            self.markers,
+            self.tags,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Interpreter) and self._facts() == other._facts()
+
+    def __repr__(self) -> str:
+        return f"Interpreter{self._facts()!r}"
 
     @cached_property
     def tag_rank(self) -> dict[str, int]:
@@ -74,8 +100,7 @@ class Interpreter:
         return ".".join(str(part) for part in self.version)
 
 
-@dataclass(frozen=True)
-class Venv:
+class Venv(NamedTuple):
     path: Path
     interpreter: Interpreter
     created: bool  # pinst made it in this run (so it can remove it again if the install fails)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinst.errors import PinstError, advice_for, describe
 from pinst.install_workers import run_tasks
@@ -27,8 +27,7 @@ from pinst.venv_state import backup_dir, begin_changes, end_changes
 STOPPING = threading.Event()
 
 
-@dataclass(frozen=True)
-class PackageChange:
+class PackageChange(NamedTuple):
     """One package's part of the transaction."""
 
     name: str

@@ -1,0 +1,94 @@
+"""A warm install imports only what linking needs.
+
+A warm install of a large set spends most of its serial time before the first link starting
+Python and importing pinst, so each heavy module kept off that path is time every install saves
+(measured with ``-X importtime``; see "Fewer imports" in docs/benchmarks.md). With
+PYTHONPROFILEIMPORTTIME set, Python lists every module a run imports: the run is observed from
+outside, as it really runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import Pinst
+from tests.support.index_server import IndexServer
+from tests.support.wheels import build_wheel, sha256_of
+
+# Each with what it costs a warm run, or why a warm run has no use for it.
+NOT_ON_THE_WARM_PATH = {
+    "httpx": "about 50 ms with its dependencies; every wheel is in the cache",
+    "ssl": "only for the network",
+    "dataclasses": "6 ms (it imports inspect and ast), and 0.3 ms for each class it makes",
+    "inspect": "imported by dataclasses",
+    "packaging.specifiers": "its regular expressions; pins are compared as strings",
+    "zipfile": "only for unpacking",
+    "email": "only for unpacking (METADATA and WHEEL)",
+    "concurrent.futures": "only for downloads and unpacking (it imports logging and queue)",
+    "subprocess": "only to create a venv or probe a new interpreter",
+    "pinst.fetch": "only for downloads",
+    "pinst.unpack": "only for unpacking",
+    "pinst.lockfile": "only for pylock.toml",
+    "pinst.bytecode": "only with --compile-bytecode",
+}
+
+
+def imported_modules(stderr: str) -> set[str]:
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+
+
+def imported_at_startup(pinst: Pinst) -> set[str]:
+    """What this Python imports before any program runs (site, .pth files): not pinst's."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "pass"],
+        env=pinst.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return imported_modules(result.stderr)
+
+
+def test_a_warm_install_imports_nothing_it_does_not_need(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    lines = []
+    for name in ("alpha", "beta", "gamma"):
+        wheel = build_wheel(
+            server.directory,
+            name,
+            "1.0",
+            files={f"{name}/__init__.py": "", f"{name}/core.py": "X = 1\n"},
+            entry_points={"console_scripts": {name: f"{name}.core:main"}},
+        )
+        lines.append(f"{name}==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("".join(lines))
+    cold = pinst("install", "-r", requirements, "--venv", tmp_path / "first", "-i", server.url)
+    assert cold.returncode == 0, cold.output
+
+    second = tmp_path / "second"  # made beforehand, as by `python -m venv` or `pinst venv`
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", second], check=True)
+    warm = pinst(
+        "install",
+        "-r",
+        requirements,
+        "--venv",
+        second,
+        "-i",
+        server.url,
+        env={"PYTHONPROFILEIMPORTTIME": "1"},
+    )
+
+    assert warm.returncode == 0, warm.output
+    assert "Installed 3 packages" in warm.stderr
+    imported = imported_modules(warm.stderr) - imported_at_startup(pinst)
+    assert "pinst.materialise" in imported  # the listing is complete: the linking was there
+    unwanted = {name: why for name, why in NOT_ON_THE_WARM_PATH.items() if name in imported}
+    assert unwanted == {}
