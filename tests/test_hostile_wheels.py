@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import io
 import os
 import stat
+import subprocess
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -258,16 +261,71 @@ def test_a_zip_header_that_lies_about_a_size(
     assert repr(DATA_MEMBER) in message and expected in message
 
 
-def test_damaged_compressed_data(refused: Install, server: IndexServer) -> None:
-    wheel = hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: DATA})
+def with_data_member(server: IndexServer) -> Path:
+    return hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: DATA})
+
+
+def compressed_size(wheel: Path) -> int:
     with zipfile.ZipFile(wheel) as archive:
-        info = archive.getinfo(DATA_MEMBER)
+        return archive.getinfo(DATA_MEMBER).compress_size
+
+
+def patch_local_header(wheel: Path, at: int, replacement: bytes) -> None:
+    """Overwrite bytes of the data member's local header, ``at`` bytes into it."""
+    with zipfile.ZipFile(wheel) as archive:
+        start = archive.getinfo(DATA_MEMBER).header_offset + at
     data = bytearray(wheel.read_bytes())
-    start = info.header_offset + 30 + len(DATA_MEMBER)
-    data[start : start + 16] = b"\xff" * 16  # not a deflate block any more
+    data[start : start + len(replacement)] = replacement
     wheel.write_bytes(bytes(data))
+
+
+def damage_deflate_data(wheel: Path) -> None:
+    # The data starts after the 30 bytes of the local header and the name (no extra field).
+    patch_local_header(wheel, 30 + len(DATA_MEMBER), b"\xff" * 16)  # not a deflate block
+
+
+def cut_stream_short(wheel: Path) -> None:
+    # Both headers declare half the compressed bytes: the stream stops before its end marker.
+    patch_header(wheel, DATA_MEMBER, compressed_size=compressed_size(wheel) // 2)
+
+
+def declare_fewer_bytes(wheel: Path) -> None:
+    patch_header(wheel, DATA_MEMBER, size=1000, crc=zlib.crc32(DATA[:1000]))
+
+
+DAMAGED_DATA = [
+    (damage_deflate_data, "is damaged (Error -3 while decompressing data: invalid block type)"),
+    (cut_stream_short, "is damaged (it ends before its end-of-stream marker)"),
+]
+LONGER_THAN_DECLARED = (
+    declare_fewer_bytes,
+    "decompresses to more than the 1000 bytes its zip headers declare",
+)
+
+
+@pytest.mark.parametrize(("damage", "expected"), DAMAGED_DATA)
+def test_damaged_compressed_data(
+    refused: Install, server: IndexServer, damage: Callable[[Path], None], expected: str
+) -> None:
+    wheel = with_data_member(server)
+    damage(wheel)
     message = refused(wheel)
-    assert repr(DATA_MEMBER) in message and "damaged" in message
+    assert f"the compressed data of {DATA_MEMBER!r} {expected}" in message
+
+
+def test_member_data_that_runs_into_the_next_member(refused: Install, server: IndexServer) -> None:
+    # Overlapping members let a zip bomb inflate the same bytes again and again.
+    wheel = with_data_member(server)
+    patch_header(wheel, DATA_MEMBER, compressed_size=compressed_size(wheel) + 100)
+    expected = f"the data of {DATA_MEMBER!r} overlaps another member or the central directory"
+    assert expected in refused(wheel)
+
+
+def test_a_local_header_that_names_another_file(refused: Install, server: IndexServer) -> None:
+    # A tool that streams the local headers would unpack the data under this other name.
+    wheel = with_data_member(server)
+    patch_local_header(wheel, 30, DATA_MEMBER.replace("data", "evil").encode())
+    assert f"the zip headers of {DATA_MEMBER!r} disagree on its name" in refused(wheel)
 
 
 def test_an_encrypted_member(refused: Install, server: IndexServer) -> None:
@@ -417,3 +475,60 @@ def test_a_record_that_cannot_be_trusted(
 ) -> None:
     # Each of these crashed pinst with a traceback before.
     assert expected in refused(hostile(server, tamper=edit_record(edit)))
+
+
+# -- Without zlib-ng ----------------------------------------------------------------------------
+# pinst inflates with zlib-ng where it is installed, and with the standard zlib where it is not
+# (a platform it has no wheels for): the same wheels unpack, and the same damage is refused.
+
+
+@pytest.fixture
+def without_zlib_ng(pinst: Pinst, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment variables for pinst under which ``import zlib_ng`` fails."""
+    hiding = tmp_path_factory.mktemp("without-zlib-ng")
+    (hiding / "zlib_ng.py").write_text("raise ImportError('zlib_ng is hidden by the test')\n")
+    return {"PYTHONPATH": os.pathsep.join([str(hiding), pinst.env["PYTHONPATH"]])}
+
+
+def inflating_module(pinst: Pinst, env: dict[str, str]) -> str:
+    """The module that pinst's unpacking inflates with, in this environment."""
+    code = "import pinst.unpack; print(pinst.unpack.zlib.__name__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**pinst.env, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_without_zlib_ng_the_standard_zlib_unpacks(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, without_zlib_ng: dict[str, str]
+) -> None:
+    installed = importlib.util.find_spec("zlib_ng") is not None
+    assert inflating_module(pinst, {}) == ("zlib_ng.zlib_ng" if installed else "zlib")
+    assert inflating_module(pinst, without_zlib_ng) == "zlib"
+    # Each over a MiB, inflated or read in several pieces: text compresses, noise does not.
+    text = b"".join(b"line %d\n" % n for n in range(300_000))
+    noise = os.urandom(3 * MiB)
+    files: dict[str, bytes | str] = {"plain/text.txt": text, "plain/noise.bin": noise}
+    build_wheel(server.directory, "plain", "1.0", files=files)
+    venv = tmp_path / "plain-venv"
+    pinst("install", "plain==1.0", "--venv", venv, "-i", server.url, env=without_zlib_ng)
+    assert (site_packages(venv) / "plain" / "text.txt").read_bytes() == text
+    assert (site_packages(venv) / "plain" / "noise.bin").read_bytes() == noise
+
+
+@pytest.mark.parametrize(("damage", "expected"), [*DAMAGED_DATA, LONGER_THAN_DECLARED])
+def test_without_zlib_ng_damaged_streams_are_refused(
+    refused: Install,
+    server: IndexServer,
+    without_zlib_ng: dict[str, str],
+    damage: Callable[[Path], None],
+    expected: str,
+) -> None:
+    wheel = with_data_member(server)
+    damage(wheel)
+    message = refused(wheel, env=without_zlib_ng)
+    assert repr(DATA_MEMBER) in message and expected in message

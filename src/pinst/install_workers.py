@@ -28,7 +28,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 
 from pinst.errors import PinstError
@@ -239,6 +238,8 @@ def _outcome(task: Task, number: int) -> bytes:
     except PinstError as error:
         return _line(["error", error.message])
     except Exception:
+        import traceback  # only for a bug: it imports textwrap, linecache and tokenize
+
         return _line(["bug", traceback.format_exc()[-MESSAGE_LIMIT:]])
     return b"ok %d\n" % number
 

@@ -132,22 +132,25 @@ def patch_header(
     size: int | None = None,
     crc: int | None = None,
     flag_bits: int | None = None,
+    compressed_size: int | None = None,
 ) -> None:
     """Rewrite fields of ``member``'s central directory entry and/or local file header in place,
-    so that they declare another size, checksum or flags than the data has."""
+    so that they declare another size, compressed size, checksum or flags than the data has."""
     data = bytearray(wheel.read_bytes())
     with zipfile.ZipFile(wheel) as archive:
         info = archive.getinfo(member)
-    # (offset of flags, of CRC, of uncompressed size) in each header.
-    places = [(_central_entry(data, member), (8, 16, 24))] if central else []
-    places += [(info.header_offset, (6, 14, 22))] if local else []
-    for start, (flags_at, crc_at, size_at) in places:
+    # (offset of flags, of CRC, of compressed size) in each header; the size follows.
+    places = [(_central_entry(data, member), (8, 16, 20))] if central else []
+    places += [(info.header_offset, (6, 14, 18))] if local else []
+    for start, (flags_at, crc_at, compressed_at) in places:
         if flag_bits is not None:
             struct.pack_into("<H", data, start + flags_at, flag_bits)
         if crc is not None:
             struct.pack_into("<L", data, start + crc_at, crc)
+        if compressed_size is not None:
+            struct.pack_into("<L", data, start + compressed_at, compressed_size)
         if size is not None:
-            struct.pack_into("<L", data, start + size_at, size)
+            struct.pack_into("<L", data, start + compressed_at + 4, size)
     wheel.write_bytes(bytes(data))
 
 
