@@ -7,13 +7,17 @@ Once the command has finished, pinst leaves without Python's clean-up at exit: t
 hundred-odd modules a run imports took about 7 ms (a few percent of a warm install), and
 nothing is left to clean up by then: every pool is shut down, every temporary directory
 removed, every lock released by the command itself. Only the output streams need flushing.
+
+The cyclic garbage collector stays off until pinst forks its workers (see forking.py).
 """
 
+import gc
 import os
 import sys
 
 
 def main() -> int:
+    gc.disable()  # until pinst forks its workers: see forking.py
     from pinst.stamp import answer_from_stamp
 
     if answer_from_stamp(sys.argv[1:]):

@@ -26,11 +26,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
 
 from pinst.errors import PinstError
+from pinst.forking import after_fork, before_fork, can_fork
 
 Task = Callable[[], None]
 NUMBER_SIZE = 4  # bytes per task number in the task pipe
@@ -55,18 +55,10 @@ def run_tasks(
     task that succeeded, in this process (for a progress bar).
     """
     workers = min(workers, len(tasks))
-    if workers < 2 or not _can_fork():
+    if workers < 2 or not can_fork():
         _run_in_threads(tasks, max(workers, 1), stopping, on_done)
         return
     _Workers(tasks, workers, stopping, on_done).run()
-
-
-def _can_fork() -> bool:
-    return (
-        sys.platform == "linux"
-        and threading.active_count() == 1
-        and threading.current_thread() is threading.main_thread()
-    )
 
 
 def _run_in_threads(
@@ -116,13 +108,16 @@ class _Workers:
         result_read, result_write = os.pipe()
         try:
             parent = os.getpid()
+            before_fork()
             for _ in range(self.count):
                 pid = os.fork()
                 if pid == 0:  # the worker: it never returns
+                    after_fork()
                     os.close(task_write)
                     os.close(result_read)
                     _work(self.tasks, task_read, result_write, parent, self.stopping)
                 self.pids.append(pid)
+            after_fork()
             os.close(result_write)  # the results pipe ends once every worker has exited
             result_write = -1
             _write_all(task_write, _task_numbers(len(self.tasks)))

@@ -20,8 +20,6 @@ import heapq
 import os
 import shutil
 import signal
-import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -29,6 +27,7 @@ from types import TracebackType
 
 from pinst.cache import Cache
 from pinst.errors import PinstError
+from pinst.forking import after_fork, before_fork, can_fork
 from pinst.limits import UnpackLimits
 from pinst.manifest import Manifest, read_manifest
 from pinst.unpack import InvalidWheel, unpack
@@ -141,12 +140,11 @@ def _start_pool(expected: int) -> tuple[ProcessPoolExecutor | None, int]:
     """Worker processes, all started now, and how many; None where this process should unpack
     by itself."""
     workers = min(os.cpu_count() or 1, expected)
-    if workers < 2 or expected < MIN_WHEELS_FOR_WORKERS or sys.platform != "linux":
+    if workers < 2 or expected < MIN_WHEELS_FOR_WORKERS or not can_fork():
         return None, 0
-    if threading.active_count() > 1 or threading.current_thread() is not threading.main_thread():
-        return None, 0  # forking now could copy a lock another thread holds
     import multiprocessing
 
+    before_fork()
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -154,11 +152,13 @@ def _start_pool(expected: int) -> tuple[ProcessPoolExecutor | None, int]:
         initargs=(os.getpid(),),
     )
     pool.submit(os.getpid).result()  # with fork, the first task starts every worker
+    after_fork()
     return pool, workers
 
 
 def _start_worker(parent: int) -> None:
     """Die with pinst, and leave Ctrl-C and SIGTERM to it (it stops the pool)."""
+    after_fork()
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
