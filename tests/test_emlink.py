@@ -54,3 +54,44 @@ def test_other_link_errors_are_not_swallowed(
     source.write_text("x")
     with pytest.raises(PermissionError):
         link.hardlink_file(str(source), str(tmp_path / "b"))
+
+
+def test_tree_linker_falls_back_to_a_fresh_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The venv's hard links are made by relative path under two open directories; an inode out
+    of links still gets its fresh copy."""
+    entry, venv = tmp_path / "entry", tmp_path / "venv"
+    (entry / "package").mkdir(parents=True)
+    (venv / "package").mkdir(parents=True)
+    source = entry / "package" / "module.py"
+    source.write_text("VALUE = 1\n")
+    old_inode = source.stat().st_ino
+    real_link = os.link
+    calls = []
+
+    def out_of_links_twice(src: str, dst: str, **directories: int) -> None:
+        calls.append(src)
+        if len(calls) <= 2:  # the relative link, then the first absolute one
+            raise OSError(errno.EMLINK, "Too many links", src)
+        real_link(src, dst, **directories)
+
+    monkeypatch.setattr(link.os, "link", out_of_links_twice)
+    with link.TreeLinker(str(entry), str(venv)) as tree:
+        tree.link("package/module.py")
+
+    assert calls == ["package/module.py", str(source), str(source)]
+    linked = venv / "package" / "module.py"
+    assert linked.read_text() == "VALUE = 1\n"
+    assert source.stat().st_ino != old_inode
+    assert linked.stat().st_ino == source.stat().st_ino
+
+
+def test_tree_linker_names_absolute_paths_in_errors(tmp_path: Path) -> None:
+    entry, venv = tmp_path / "entry", tmp_path / "venv"
+    entry.mkdir()
+    venv.mkdir()
+    with link.TreeLinker(str(entry), str(venv)) as tree, pytest.raises(FileNotFoundError) as raised:
+        tree.link("missing.py")
+    assert raised.value.filename == f"{entry}/missing.py"
+    assert raised.value.filename2 == f"{venv}/missing.py"

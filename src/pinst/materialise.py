@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from pinst.hashing import record_digest
 from pinst.launchers import launcher
+from pinst.link import TreeLinker, hardlink_file
 from pinst.manifest import FILES_DIR, FileRow, Manifest
 from pinst.target import Interpreter, Scheme
 from pinst.uninstall import remove_empty_directories
@@ -100,6 +101,9 @@ class Materialiser:
         self.scheme = interpreter.scheme
         self.venv_python = str(venv_python)
         self.link = link  # a link strategy's function (Linker.function)
+        # Hard links by relative path under the two roots held open (link.TreeLinker): only
+        # for the plain hard-link function, not one a test wraps with a fault point.
+        self.link_trees = link is hardlink_file
         for root in {self.scheme.purelib, self.scheme.platlib}:
             os.makedirs(root, exist_ok=True)  # entries' directories are made inside them
 
@@ -114,8 +118,14 @@ class Materialiser:
         """Install the entry; ``headers_name`` names its directory under the headers path."""
         root = self._root(manifest)
         files_root = f"{entry}/{FILES_DIR}"
-        _make_directories(root, manifest.directories)
-        record_rows, data_rows = self._link_root_files(files_root, root, manifest)
+        if self.link_trees:
+            with TreeLinker(files_root, root) as tree:
+                for directory in manifest.directories:
+                    tree.make_directory(directory)
+                record_rows, data_rows = _root_files(manifest, tree.link)
+        else:
+            _make_directories(root, manifest.directories)
+            record_rows, data_rows = _root_files(manifest, self._linking_from(files_root, root))
         others = [(files_root, row) for row in data_rows]
         if bytecode is not None:
             # Bytecode mirrors the entry's tree, so its files go where their sources go.
@@ -165,35 +175,13 @@ class Materialiser:
     def _root(self, manifest: Manifest) -> str:
         return str(self.scheme.purelib if manifest.root_is_purelib else self.scheme.platlib)
 
-    def _link_root_files(
-        self, files_root: str, root: str, manifest: Manifest
-    ) -> tuple[list[tuple[str, str, str]], list[FileRow]]:
-        """Link every file outside the .data directory: nearly all of them, so this loop does
-        as little as it can per file (its directories already exist).
+    def _linking_from(self, files_root: str, root: str) -> Callable[[str], None]:
+        """Link a path relative to both roots with the link strategy's function."""
 
-        Returns their RECORD rows, and the .data rows, which need the scheme's paths.
-        """
-        link = self.link
-        skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
-        data_prefix = manifest.data_dir + "/"
-        record_rows: list[tuple[str, str, str]] = []
-        data_rows: list[FileRow] = []
-        for row in manifest.rows:
-            path = row[0]
-            if path.startswith(data_prefix):
-                data_rows.append(row)
-                continue
-            if path in skipped:
-                continue
-            destination = f"{root}/{path}"
-            try:
-                link(f"{files_root}/{path}", destination)
-            except FileExistsError:
-                # Another project's file, or a leftover: replace it (never write through it).
-                os.unlink(destination)
-                link(f"{files_root}/{path}", destination)
-            record_rows.append((path, row[1], str(row[2])))
-        return record_rows, data_rows
+        def link(path: str) -> None:
+            self._link(f"{files_root}/{path}", f"{root}/{path}")
+
+        return link
 
     def _link(self, source: str, destination: str) -> None:
         try:
@@ -265,6 +253,29 @@ def _record_text(rows: list[tuple[str, str, str]]) -> bytes:
         csv.writer(buffer).writerows(rows)
         text = buffer.getvalue()
     return text.encode()
+
+
+def _root_files(
+    manifest: Manifest, link: Callable[[str], None]
+) -> tuple[list[tuple[str, str, str]], list[FileRow]]:
+    """Link every file outside the .data directory (``link`` takes its path in the wheel):
+    nearly all of them, so this loop does as little as it can per file (its directories
+    already exist).
+
+    Returns their RECORD rows, and the .data rows, which need the scheme's paths.
+    """
+    skipped = {f"{manifest.dist_info}/{name}" for name in WRITTEN_PER_VENV}
+    data_prefix = manifest.data_dir + "/"
+    record_rows: list[tuple[str, str, str]] = []
+    data_rows: list[FileRow] = []
+    for row in manifest.rows:
+        path = row[0]
+        if path.startswith(data_prefix):
+            data_rows.append(row)
+        elif path not in skipped:
+            link(path)
+            record_rows.append((path, row[1], str(row[2])))
+    return record_rows, data_rows
 
 
 def _make_directories(root: str, directories: Iterable[str]) -> None:
