@@ -187,10 +187,14 @@ class _WheelExtractor:
         self.descriptor = descriptor  # the wheel's, for pread
         self.data_offsets: dict[str, int] = {}  # where each member's data starts in the wheel
         self.destination = destination
-        self.destination_path = str(destination)
+        # Files are created by their path relative to the destination's parent (which exists),
+        # held open: the kernel then resolves a few components per file, not an absolute path.
+        self.staging = str(destination.parent)
+        self.prefix = destination.name
+        self.staging_descriptor = -1  # open while run() runs
         self.limits = limits
-        # mkdir is slow on some disks: once per folder. The destination's parent exists.
-        self.made_directories = {str(destination.parent)}
+        # mkdir is slow on some disks: once per folder ("" is the staging directory).
+        self.made_directories = {""}
         try:
             self.name, self.version, _, _ = parse_wheel_filename(wheel.name)
         except ValueError as error:
@@ -203,7 +207,11 @@ class _WheelExtractor:
         members = self._checked_members()
         dist_info = self._dist_info_dir(members)
         record = self._read_record(dist_info, members)
-        files = [self._extract(info, record) for info in members.values()]
+        self.staging_descriptor = os.open(self.staging, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            files = [self._extract(info, record) for info in members.values()]
+        finally:
+            os.close(self.staging_descriptor)
         metadata = self._metadata(dist_info)
         return Manifest(
             name=metadata["Name"],
@@ -447,14 +455,17 @@ class _WheelExtractor:
         It is created read-only (``mode``), as entry files stay: hard links share them with
         every venv, so nobody may write to them. The open descriptor can still write.
         """
-        target = f"{self.destination_path}/{name}"  # plain strings: tens of thousands of files
+        target = f"{self.prefix}/{name}"  # plain strings: tens of thousands of files
         folder = target.rpartition("/")[0]
         try:
             self._make_folder(folder)
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            descriptor = os.open(
+                target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, dir_fd=self.staging_descriptor
+            )
         except OSError as error:
             if error.errno not in NAME_ERRORS:
-                raise
+                # The cache's own trouble, named by its absolute path.
+                raise OSError(error.errno, error.strerror, f"{self.staging}/{target}") from None
             # Names that differ only in case or Unicode normalisation are one file on some
             # filesystems: the second would overwrite the first after its hash was checked.
             raise self.fail(
@@ -471,10 +482,10 @@ class _WheelExtractor:
             return
         self._make_folder(folder.rpartition("/")[0])
         try:
-            os.mkdir(folder)
+            os.mkdir(folder, dir_fd=self.staging_descriptor)
         except FileExistsError:
             # Folders whose names differ only in case are one on some filesystems.
-            if not os.path.isdir(folder):
+            if not stat.S_ISDIR(os.stat(folder, dir_fd=self.staging_descriptor).st_mode):
                 raise
         self.made_directories.add(folder)
 
