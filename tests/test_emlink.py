@@ -95,3 +95,21 @@ def test_tree_linker_names_absolute_paths_in_errors(tmp_path: Path) -> None:
         tree.link("missing.py")
     assert raised.value.filename == f"{entry}/missing.py"
     assert raised.value.filename2 == f"{venv}/missing.py"
+
+
+def test_tree_linker_replaces_a_file_but_not_a_directory(tmp_path: Path) -> None:
+    entry, venv = tmp_path / "entry", tmp_path / "venv"
+    entry.mkdir()
+    venv.mkdir()
+    (entry / "module.py").write_text("NEW = 1\n")
+    (entry / "package").write_text("a file where the venv has a directory\n")
+    (venv / "module.py").write_text("OLD = 1\n")  # a leftover: replaced, not written through
+    (venv / "package").mkdir()
+    leftover_inode = (venv / "module.py").stat().st_ino
+    with link.TreeLinker(str(entry), str(venv)) as tree:
+        tree.link("module.py")
+        with pytest.raises(IsADirectoryError) as raised:
+            tree.link("package")
+    assert (venv / "module.py").read_text() == "NEW = 1\n"
+    assert (venv / "module.py").stat().st_ino != leftover_inode
+    assert raised.value.filename == f"{venv}/package"

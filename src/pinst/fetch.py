@@ -176,7 +176,10 @@ class _Job:
         from pinst import http
 
         def save(response: httpx.Response) -> dict[str, str]:
-            return self._write(response.iter_bytes(CHUNK), target, algorithms)
+            # The pieces as they come off the connection (at most 64 KiB each): re-cutting
+            # them to a fixed size cost 15% of the download time (0.29 against 0.25 s for the
+            # benchmark's 124 MB from a local index, 8 threads).
+            return self._write(response.iter_bytes(), target, algorithms)
 
         policy = self.retry or http.RetryPolicy()
         if policy.sleep is time.sleep:

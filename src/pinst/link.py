@@ -152,7 +152,10 @@ class TreeLinker:
             self._link(path)
         except FileExistsError:
             # Another project's file, or a leftover.
-            os.unlink(path, dir_fd=self.destination)
+            try:
+                os.unlink(path, dir_fd=self.destination)
+            except OSError as error:  # a directory in the way, say
+                raise OSError(error.errno, error.strerror, self._destination(path)) from None
             self._link(path)
 
     def _link(self, path: str) -> None:
