@@ -77,7 +77,7 @@ def test_tree_linker_falls_back_to_a_fresh_copy(
         real_link(src, dst, **directories)
 
     monkeypatch.setattr(link.os, "link", out_of_links_twice)
-    with link.TreeLinker(str(entry), str(venv)) as tree:
+    with link.TreeLinker(str(entry), str(venv), link.hardlink_file) as tree:
         tree.link("package/module.py")
 
     assert calls == ["package/module.py", str(source), str(source)]
@@ -91,7 +91,10 @@ def test_tree_linker_names_absolute_paths_in_errors(tmp_path: Path) -> None:
     entry, venv = tmp_path / "entry", tmp_path / "venv"
     entry.mkdir()
     venv.mkdir()
-    with link.TreeLinker(str(entry), str(venv)) as tree, pytest.raises(FileNotFoundError) as raised:
+    with (
+        link.TreeLinker(str(entry), str(venv), link.hardlink_file) as tree,
+        pytest.raises(FileNotFoundError) as raised,
+    ):
         tree.link("missing.py")
     assert raised.value.filename == f"{entry}/missing.py"
     assert raised.value.filename2 == f"{venv}/missing.py"
@@ -106,7 +109,7 @@ def test_tree_linker_replaces_a_file_but_not_a_directory(tmp_path: Path) -> None
     (venv / "module.py").write_text("OLD = 1\n")  # a leftover: replaced, not written through
     (venv / "package").mkdir()
     leftover_inode = (venv / "module.py").stat().st_ino
-    with link.TreeLinker(str(entry), str(venv)) as tree:
+    with link.TreeLinker(str(entry), str(venv), link.hardlink_file) as tree:
         tree.link("module.py")
         with pytest.raises(IsADirectoryError) as raised:
             tree.link("package")

@@ -2,7 +2,7 @@
 
 A warm install of a large set spends most of its serial time before the first link starting
 Python and importing pinst, so each heavy module kept off that path is time every install saves
-(measured with ``-X importtime``; see "Fewer imports" in docs/benchmarks.md). With
+(measured with ``-X importtime``; see "What made the warm path fast" in docs/benchmarks.md). With
 PYTHONPROFILEIMPORTTIME set, Python lists every module a run imports: the run is observed from
 outside, as it really runs.
 """

@@ -42,8 +42,8 @@ class FileRecord(NamedTuple):
 
 
 class Manifest:
-    """An entry's manifest (a plain class, not a dataclass: see "Fewer imports" in
-    docs/benchmarks.md; read-only by convention)."""
+    """An entry's manifest: a plain class, read-only by convention, not a dataclass (see "What
+    made the warm path fast" in docs/benchmarks.md)."""
 
     def __init__(
         self,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from pinst.hashing import record_digest
 from pinst.launchers import launcher
-from pinst.link import TreeLinker, hardlink_file
+from pinst.link import TreeLinker
 from pinst.manifest import FILES_DIR, FileRow, Manifest
 from pinst.target import Interpreter, Scheme
 from pinst.uninstall import remove_empty_directories
@@ -101,9 +101,6 @@ class Materialiser:
         self.scheme = interpreter.scheme
         self.venv_python = str(venv_python)
         self.link = link  # a link strategy's function (Linker.function)
-        # Hard links by relative path under the two roots held open (link.TreeLinker): only
-        # for the plain hard-link function, not one a test wraps with a fault point.
-        self.link_trees = link is hardlink_file
         for root in {self.scheme.purelib, self.scheme.platlib}:
             os.makedirs(root, exist_ok=True)  # entries' directories are made inside them
 
@@ -118,14 +115,10 @@ class Materialiser:
         """Install the entry; ``headers_name`` names its directory under the headers path."""
         root = self._root(manifest)
         files_root = f"{entry}/{FILES_DIR}"
-        if self.link_trees:
-            with TreeLinker(files_root, root) as tree:
-                for directory in manifest.directories:
-                    tree.make_directory(directory)
-                record_rows, data_rows = _root_files(manifest, tree.link)
-        else:
-            _make_directories(root, manifest.directories)
-            record_rows, data_rows = _root_files(manifest, self._linking_from(files_root, root))
+        with TreeLinker(files_root, root, self.link) as tree:
+            for directory in manifest.directories:
+                tree.make_directory(directory)
+            record_rows, data_rows = _root_files(manifest, tree.link)
         others = [(files_root, row) for row in data_rows]
         if bytecode is not None:
             # Bytecode mirrors the entry's tree, so its files go where their sources go.
@@ -174,14 +167,6 @@ class Materialiser:
 
     def _root(self, manifest: Manifest) -> str:
         return str(self.scheme.purelib if manifest.root_is_purelib else self.scheme.platlib)
-
-    def _linking_from(self, files_root: str, root: str) -> Callable[[str], None]:
-        """Link a path relative to both roots with the link strategy's function."""
-
-        def link(path: str) -> None:
-            self._link(f"{files_root}/{path}", f"{root}/{path}")
-
-        return link
 
     def _link(self, source: str, destination: str) -> None:
         try:
@@ -276,16 +261,6 @@ def _root_files(
             link(path)
             record_rows.append((path, row[1], str(row[2])))
     return record_rows, data_rows
-
-
-def _make_directories(root: str, directories: Iterable[str]) -> None:
-    """Create the directories below ``root``, given parents first: one mkdir each."""
-    mkdir = os.mkdir
-    for directory in directories:
-        try:
-            mkdir(f"{root}/{directory}")
-        except FileExistsError:
-            pass
 
 
 def _create_directories(files: Iterable[str], existing: str) -> None:
