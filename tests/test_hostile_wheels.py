@@ -230,6 +230,8 @@ def test_a_member_that_is_both_a_file_and_a_folder(refused: Install, server: Ind
 # -- Zip headers --------------------------------------------------------------------------------
 
 DATA = b"0123456789abcdef" * 4096  # 64 KiB that deflate shrinks a lot
+# Over a MiB: unpacked in pieces through a bounded buffer, where DATA is read and inflated whole.
+STREAMED_DATA = DATA * 48
 DATA_MEMBER = f"{NAME}/data.bin"
 
 
@@ -261,8 +263,8 @@ def test_a_zip_header_that_lies_about_a_size(
     assert repr(DATA_MEMBER) in message and expected in message
 
 
-def with_data_member(server: IndexServer) -> Path:
-    return hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: DATA})
+def with_data_member(server: IndexServer, data: bytes = DATA) -> Path:
+    return hostile(server, files={f"{NAME}/__init__.py": "", DATA_MEMBER: data})
 
 
 def compressed_size(wheel: Path) -> int:
@@ -303,11 +305,16 @@ LONGER_THAN_DECLARED = (
 )
 
 
+@pytest.mark.parametrize("data", [DATA, STREAMED_DATA], ids=["read whole", "streamed"])
 @pytest.mark.parametrize(("damage", "expected"), DAMAGED_DATA)
 def test_damaged_compressed_data(
-    refused: Install, server: IndexServer, damage: Callable[[Path], None], expected: str
+    refused: Install,
+    server: IndexServer,
+    damage: Callable[[Path], None],
+    expected: str,
+    data: bytes,
 ) -> None:
-    wheel = with_data_member(server)
+    wheel = with_data_member(server, data)
     damage(wheel)
     message = refused(wheel)
     assert f"the compressed data of {DATA_MEMBER!r} {expected}" in message
@@ -357,15 +364,17 @@ def test_a_zip_bomb_over_the_size_limit(refused: Install, server: IndexServer, h
     assert "--max-unpacked-size" in message and "PINST_MAX_UNPACKED_SIZE" in message
 
 
+@pytest.mark.parametrize("declared", [1024, 2 * MiB], ids=["read whole", "streamed"])
 def test_a_zip_bomb_whose_headers_lie_stops_at_the_declared_size(
-    refused: Install, server: IndexServer
+    refused: Install, server: IndexServer, declared: int
 ) -> None:
-    # Headers that declare 1 KiB slip past any check of declared sizes; the stream is cut off
-    # as soon as it runs past them, with the default limits.
+    # Headers that declare a small size slip past any check of declared sizes; the stream is
+    # cut off as soon as it runs past them, with the default limits.
     wheel = hostile(server, zeros={BOMB: 300 * MiB})
-    patch_header(wheel, BOMB, size=1024, crc=zlib.crc32(bytes(1024)))
+    patch_header(wheel, BOMB, size=declared, crc=zlib.crc32(bytes(declared)))
     message = refused(wheel)
-    assert f"{BOMB!r} decompresses to more than the 1024 bytes its zip headers declare" in message
+    expected = f"{BOMB!r} decompresses to more than the {declared} bytes its zip headers declare"
+    assert expected in message
 
 
 def test_a_member_that_expands_too_much(refused: Install, server: IndexServer) -> None:

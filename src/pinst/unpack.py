@@ -438,9 +438,14 @@ class _WheelExtractor:
         return len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts"
 
     def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash, mode: int) -> int:
-        size = 0
         descriptor = self._create(info.filename, mode)
         try:
+            if info.compress_size <= CHUNK and info.file_size <= CHUNK:
+                content = self._small_content(info)
+                hasher.update(content)
+                _write_all(descriptor, content)
+                return len(content)
+            size = 0
             for chunk in self._chunks(info):
                 hasher.update(chunk)
                 _write_all(descriptor, chunk)
@@ -497,20 +502,49 @@ class _WheelExtractor:
         other tools unpack the rest. Here the stream is read to its end, and the size and CRC are
         checked on the way: the CRC after the size, so that a lie about the size is named as one.
         """
-        declared, size, crc = info.file_size, 0, 0
+        size, crc = 0, 0
         for chunk in self._content(info):
             size += len(chunk)
-            if size > declared:
-                raise self.fail(
-                    f"{info.filename!r} decompresses to more than the {declared} bytes its "
-                    "zip headers declare"
-                )
+            self._check_not_longer(info, size)
             crc = zlib.crc32(chunk, crc)
             yield chunk
-        if size != declared:
+        self._check_whole(info, size, crc)
+
+    def _small_content(self, info: zipfile.ZipInfo) -> bytes:
+        """The whole of a member of at most CHUNK bytes (compressed and not), read with one
+        pread and inflated with one call, under the same checks as ``_chunks``.
+
+        Nine in ten members are this small. Going around ``_chunks`` and its generators saves
+        about 5 µs per member: 0.1 s of CPU for the benchmark's 21,656.
+        """
+        data = self._read_at(info.filename, self.data_offsets[info.filename], info.compress_size)
+        content = data
+        if info.compress_type != zipfile.ZIP_STORED:
+            inflater = zlib.decompressobj(RAW_DEFLATE)
+            try:
+                # One byte more than declared: enough to tell a longer stream, not a bomb's worth.
+                content = inflater.decompress(data, info.file_size + 1)
+            except zlib.error as error:
+                raise self._damaged(info.filename, error) from None
+            if len(content) <= info.file_size and not inflater.eof:
+                raise self._damaged(info.filename, "it ends before its end-of-stream marker")
+        self._check_not_longer(info, len(content))
+        self._check_whole(info, len(content), zlib.crc32(content))
+        return content
+
+    def _check_not_longer(self, info: zipfile.ZipInfo, size: int) -> None:
+        if size > info.file_size:
             raise self.fail(
-                f"{info.filename!r} decompresses to {size} bytes, not the {declared} bytes its "
+                f"{info.filename!r} decompresses to more than the {info.file_size} bytes its "
                 "zip headers declare"
+            )
+
+    def _check_whole(self, info: zipfile.ZipInfo, size: int, crc: int) -> None:
+        """The size first, then the CRC: a lie about the size is named as one."""
+        if size != info.file_size:
+            raise self.fail(
+                f"{info.filename!r} decompresses to {size} bytes, not the {info.file_size} bytes "
+                "its zip headers declare"
             )
         if crc != info.CRC:
             raise self.fail(f"the content of {info.filename!r} does not match its zip checksum")
@@ -527,15 +561,23 @@ class _WheelExtractor:
         directory entry declares (which ``_check_local_headers`` found within its entry)."""
         offset, left = self.data_offsets[info.filename], info.compress_size
         while left > 0:
-            try:
-                data = os.pread(self.descriptor, min(left, CHUNK), offset)
-            except OSError as error:
-                raise self._damaged(info.filename, error) from None
-            if not data:  # the wheel was cut short since its central directory was read
-                raise self._damaged(info.filename, "it ends outside the archive")
+            data = self._read_at(info.filename, offset, min(left, CHUNK))
             offset += len(data)
             left -= len(data)
             yield data
+
+    def _read_at(self, name: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of the wheel from ``offset``, all of them (pread may return fewer)."""
+        data = b""
+        while len(data) < length:
+            try:
+                piece = os.pread(self.descriptor, length - len(data), offset + len(data))
+            except OSError as error:
+                raise self._damaged(name, error) from None
+            if not piece:  # the wheel was cut short since its central directory was read
+                raise self._damaged(name, "it ends outside the archive")
+            data += piece
+        return data
 
     def _inflated(self, name: str, compressed: Iterator[bytes]) -> Iterator[bytes]:
         """The deflate stream in ``compressed`` inflated to its end-of-stream marker, at most
