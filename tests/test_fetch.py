@@ -14,7 +14,7 @@ import pytest
 
 from pinst.cache import Cache
 from pinst.errors import PinstError
-from pinst.fetch import DownloadRequest, find_and_download
+from pinst.fetch import DownloadRequest, _Turns, find_and_download
 from pinst.http import RetryPolicy, warn_if_insecure
 from pinst.index import DistributionFile
 from pinst.urls import redact, redact_text, strip_credentials
@@ -400,3 +400,17 @@ def test_retry_base_delay_from_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("PINST_RETRY_BASE_DELAY", "soon")
     with pytest.raises(PinstError, match="PINST_RETRY_BASE_DELAY"):
         RetryPolicy()
+
+
+def test_a_transfer_waits_for_its_turn_only_so_long() -> None:
+    # Taking turns saves CPU when bodies arrive fast; a transfer held up by the network must
+    # not hold the others up for longer than their patience.
+    turns = _Turns(1, patience=0.05)
+    with turns.turn():  # the only turn, taken by a transfer that goes on and on
+        started = time.monotonic()
+        with turns.turn():  # another goes ahead without one
+            waited = time.monotonic() - started
+    assert 0.04 <= waited < 5
+    # The turn taken is given back, and only that one.
+    assert turns._turns.acquire(blocking=False)
+    assert not turns._turns.acquire(blocking=False)
