@@ -514,8 +514,9 @@ class _WheelExtractor:
         """The whole of a member of at most CHUNK bytes (compressed and not), read with one
         pread and inflated with one call, under the same checks as ``_chunks``.
 
-        Nine in ten members are this small. Going around ``_chunks`` and its generators saves
-        about 5 µs per member: 0.1 s of CPU for the benchmark's 21,656.
+        All but 36 of the benchmark's 21,656 members are this small. Going around ``_chunks``
+        and its three generators took 2% off unpacking the set in one process (1.50 s to 1.47 s,
+        medians of five interleaved runs on a tmpfs).
         """
         data = self._read_at(info.filename, self.data_offsets[info.filename], info.compress_size)
         content = data
