@@ -139,6 +139,22 @@ def test_directory_that_is_not_a_venv(pinst: Pinst, tmp_path: Path) -> None:
     assert tree(target) == []
 
 
+def test_a_venv_whose_python_does_not_run(pinst: Pinst, tmp_path: Path) -> None:
+    # The probe of its interpreter fails while pinst gets ready to download: one paragraph
+    # with the interpreter's last words, and nothing changed.
+    target = tmp_path / "broken"
+    (target / "bin").mkdir(parents=True)
+    (target / "pyvenv.cfg").write_text("home = /nowhere\n")
+    python = target / "bin" / "python"
+    python.write_text("#!/bin/sh\necho 'the interpreter fell over' >&2\nexit 3\n")
+    python.chmod(0o755)
+    before = tree(target)
+    message = fails(pinst, "install", "six==1.17.0", "--venv", target, "--no-index")
+    assert f"Could not inspect the interpreter {python}: the interpreter fell over." in message
+    assert "Traceback" not in message
+    assert tree(target) == before
+
+
 def test_python_that_does_not_exist(pinst: Pinst, tmp_path: Path) -> None:
     message = fails(
         pinst,

@@ -83,7 +83,7 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
     cache.ensure()
     cache.remove_dead_leftovers()  # of runs that were killed: they could not clean up
     with lock_venv(options.venv.absolute(), reporter.info):
-        venv = open_venv(options.venv, options.python, cache.interpreters)
+        venv = open_venv(options.venv, options.python, cache.interpreters, _get_ready_to_download)
         try:
             repair_interrupted(venv, reporter)
             interpreter = venv.interpreter
@@ -98,6 +98,14 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
             raise
         _stamp(venv, parsed, requirements, options, reporter)
     return report
+
+
+def _get_ready_to_download() -> None:
+    """While a fresh cache's probe of the interpreter runs: a run that probes will most likely
+    download too."""
+    from pinst.http import tls_context
+
+    tls_context()
 
 
 def _install_into(

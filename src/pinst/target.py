@@ -117,10 +117,17 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def open_venv(path: Path, python: str | None, facts_cache: Path | None) -> Venv:
+def open_venv(
+    path: Path,
+    python: str | None,
+    facts_cache: Path | None,
+    while_probing: Callable[[], None] = lambda: None,
+) -> Venv:
     """Return the venv at ``path``, creating it with ``python`` (or pinst's Python) if missing.
 
     The caller holds the venv's lock (``lock_venv``), whose directory may already be there.
+    ``while_probing`` runs while the interpreter is probed, if it is (see
+    ``inspect_interpreter``).
     """
     path = path.absolute()
     created = False
@@ -137,7 +144,7 @@ def open_venv(path: Path, python: str | None, facts_cache: Path | None) -> Venv:
         created = True
     else:
         _check_is_venv(path)
-    interpreter = inspect_interpreter(venv_python(path), facts_cache)
+    interpreter = inspect_interpreter(venv_python(path), facts_cache, while_probing)
     return Venv(path=path, interpreter=interpreter, created=created)
 
 
@@ -258,13 +265,18 @@ def create_venv(path: Path, python: str | None) -> None:
         )
 
 
-def inspect_interpreter(executable: Path, facts_cache: Path | None) -> Interpreter:
+def inspect_interpreter(
+    executable: Path, facts_cache: Path | None, while_probing: Callable[[], None] = lambda: None
+) -> Interpreter:
     """Facts about the venv interpreter ``executable``, probed once per real interpreter.
 
     Tags, markers and the scheme's layout belong to the interpreter binary, not to the venv that
     runs it: a venv changes only ``sys.prefix``. So the facts are cached per real interpreter
     (path, size, mtime) and their paths rebased onto each venv's prefix: a new venv of a Python
     pinst has seen before costs no subprocess.
+
+    A probe takes about 40 ms, nearly all of it in the other Python: ``while_probing`` runs
+    meanwhile, so that work the run needs next is done in that time, not after it.
     """
     prefix = str(executable.absolute().parent.parent)  # <venv>/bin/python
     cached = facts_cache / f"{_interpreter_key(executable)}.json" if facts_cache else None
@@ -275,7 +287,7 @@ def inspect_interpreter(executable: Path, facts_cache: Path | None) -> Interpret
                 return _interpreter_from_json(facts)
         except (ValueError, KeyError, TypeError, AssertionError):
             pass  # a damaged or old record: probe again and overwrite it
-    raw = _run_probe(executable)
+    raw = _run_probe(executable, while_probing)
     if cached is not None:
         _write_atomically(cached, raw)
     return _interpreter_from_json(json.loads(raw))
@@ -308,7 +320,7 @@ def _interpreter_key(executable: Path) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:32]
 
 
-def _run_probe(executable: Path) -> str:
+def _run_probe(executable: Path, while_probing: Callable[[], None]) -> str:
     import subprocess
 
     import packaging
@@ -316,21 +328,25 @@ def _run_probe(executable: Path) -> str:
     packaging_parent = str(Path(packaging.__file__).parent.parent)
     env = dict(os.environ, PYTHONPATH=packaging_parent)
     env.pop("PYTHONHOME", None)
-    result = subprocess.run(
+    with subprocess.Popen(
         [str(executable), "-s", str(PROBE_SCRIPT)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
-        check=False,
-    )
-    if result.returncode != 0:
-        detail = result.stderr.strip().splitlines()
+    ) as probe:
+        try:
+            while_probing()
+        finally:
+            stdout, stderr = probe.communicate()  # also when while_probing failed: no zombie
+    if probe.returncode != 0:
+        detail = stderr.strip().splitlines()
         raise PinstError(
             f"Could not inspect the interpreter {executable}: "
-            f"{detail[-1] if detail else 'exit status ' + str(result.returncode)}. "
+            f"{detail[-1] if detail else 'exit status ' + str(probe.returncode)}. "
             "Check that it runs, or recreate the venv."
         )
-    return result.stdout
+    return stdout
 
 
 def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
