@@ -27,6 +27,7 @@ from urllib.request import url2pathname
 from pinst.cache import Cache, publish_directory
 from pinst.errors import DownloadError, PinstError, naming
 from pinst.hashing import hash_file
+from pinst.pace import Pace
 from pinst.urls import redact
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def find_and_download(
     retry: RetryPolicy | None = None,
     on_ready: Callable[[int, Path], None] | None = None,
     offline: bool = False,
+    pace: Pace | None = None,
 ) -> list[Path]:
     """The cached, verified wheel for what each finder finds (on an index page, say), in order.
 
@@ -78,7 +80,13 @@ def find_and_download(
     ready = on_ready or (lambda _position, _path: None)
     if not finders:
         return []
-    job = _Job(cache, client_factory, retry, on_progress or (lambda _size: None))
+    job = _Job(
+        cache,
+        client_factory,
+        retry,
+        on_progress or (lambda _size: None),
+        pace or Pace(cores=workers, most=workers),
+    )
     results: list[Path | None] = [None] * len(finders)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(finders)))) as pool:
         futures = {
@@ -134,12 +142,14 @@ class _Turns:
     """Turns to read a response body: one transfer per core at a time, the others wait with
     their headers in (the body keeps arriving into the socket's buffer meanwhile).
 
-    Eight threads look up and download at once, to hide the network's latency. From a fast
-    index, though, reading bodies is CPU work, and eight threads reading at once on two cores
-    fought over the GIL: taking turns cut the download threads' CPU time, and a cold install of
-    the benchmark's set got about 3% faster (see "Where pinst is still behind, and why" in
-    docs/benchmarks.md). A transfer that has waited ``patience`` seconds goes ahead anyway: the
-    ones ahead of it are then held up by the network, not by the CPU, and must not hold it up.
+    Up to eight threads look up and download at once where the index is far enough to need
+    them (``pace.py``). Bodies that then arrive fast make reading them CPU work, and eight
+    threads reading at once on two cores fought over the GIL: taking turns cut the download
+    threads' CPU time, and the cold install of the benchmark's set got about 3% faster, both
+    from a local index with eight threads and from a PyPI mirror with six (see "Where pinst is
+    still behind, and why" in docs/benchmarks.md). A transfer that has waited ``patience``
+    seconds goes ahead anyway: the ones ahead of it are then held up by the network, not by
+    the CPU, and must not hold it up.
     """
 
     def __init__(self, turns: int, patience: float) -> None:
@@ -165,20 +175,22 @@ class _Job:
     client: Callable[[], httpx.Client]
     retry: RetryPolicy | None
     on_progress: Callable[[int], None]
+    pace: Pace
     stop: threading.Event = field(default_factory=threading.Event)
     turns: _Turns = field(default_factory=lambda: _Turns(os.cpu_count() or 1, TRANSFER_PATIENCE))
 
     def find_and_fetch(self, finder: Callable[[], DownloadRequest], offline: bool) -> Path:
         """The wheel the finder names: from the cache if it holds it, else downloaded."""
-        if self.stop.is_set():
-            raise _Cancelled  # another has failed already: no use looking any further
-        item = finder()
-        found = _already_cached(item, self.cache)
-        if found is not None:
-            return found
-        if offline:
-            _refuse_remote([item])
-        return self.fetch(item)
+        with self.pace.slot():
+            if self.stop.is_set():
+                raise _Cancelled  # another has failed already: no use looking any further
+            item = finder()
+            found = _already_cached(item, self.cache)
+            if found is not None:
+                return found
+            if offline:
+                _refuse_remote([item])
+            return self.fetch(item)
 
     def fetch(self, item: DownloadRequest) -> Path:
         filename = _safe_filename(item)

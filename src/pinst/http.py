@@ -43,16 +43,20 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _INCOMPLETE_BODY = re.compile(r"received (\d+) bytes, expected (\d+)")
 
 
-def create_client(timeout: float | None = None) -> httpx.Client:
+def create_client(
+    timeout: float | None = None, on_latency: Callable[[float], None] | None = None
+) -> httpx.Client:
     """The shared client: pooled, redirect-following, honouring proxies and SSL_CERT_FILE.
 
     ``timeout`` (default ``DEFAULT_TIMEOUT``) bounds every single wait: to connect, and for the
     next bytes of a response, so a stalled server is given up on. It does not bound a whole
     transfer: a large wheel on a slow but steady connection takes the time it takes.
+    ``on_latency`` is told how long each response's headers took to come (see ``pace.py``).
     """
     import httpx
 
     return httpx.Client(
+        event_hooks=_latency_hooks(on_latency) if on_latency else None,
         verify=tls_context(),
         timeout=httpx.Timeout(DEFAULT_TIMEOUT if timeout is None else timeout),
         follow_redirects=True,
@@ -60,6 +64,23 @@ def create_client(timeout: float | None = None) -> httpx.Client:
         auth=_UrlOrNetrcAuth(),
         trust_env=True,
     )
+
+
+def _latency_hooks(
+    on_latency: Callable[[float], None],
+) -> dict[str, list[Callable[..., object]]]:
+    """httpx event hooks that time each request, from before it is sent (connecting included)
+    until its response's headers are in. The client is synchronous: a request's hooks run in
+    the thread that sends it, so a thread-local holds the start."""
+    sent = threading.local()
+
+    def request_sent(request: httpx.Request) -> None:
+        sent.at = time.monotonic()
+
+    def headers_received(response: httpx.Response) -> None:
+        on_latency(time.monotonic() - sent.at)
+
+    return {"request": [request_sent], "response": [headers_received]}
 
 
 def tls_context() -> ssl.SSLContext:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pinst.fetch import DownloadRequest
     from pinst.http import SharedClient
     from pinst.index import DistributionFile
+    from pinst.pace import Pace
     from pinst.progress import Bar, NoBar
 
 WORKERS = 8
@@ -182,11 +183,13 @@ class Preparer:
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
         from pinst.http import SharedClient, create_client
+        from pinst.pace import Pace
 
-        client = SharedClient(partial(create_client, self.timeout))
+        pace = Pace(cores=os.cpu_count() or 1, most=WORKERS)
+        client = SharedClient(partial(create_client, self.timeout, pace.observe))
         try:
             with self.reporter.phase("fetch"):
-                unpacked = self._find_download_and_unpack(changes, client)
+                unpacked = self._find_download_and_unpack(changes, client, pace)
         finally:
             client.close()
         return [
@@ -202,7 +205,7 @@ class Preparer:
         return Source.DOWNLOADED if sha256 in self._downloaded else Source.FETCHED
 
     def _find_download_and_unpack(
-        self, changes: list[Change], client: SharedClient
+        self, changes: list[Change], client: SharedClient, pace: Pace
     ) -> list[tuple[Path, Manifest]]:
         """Each wheel is looked up and downloaded in one worker thread, so no download waits
         for the last index page, and unpacked (in worker processes) as soon as it is verified."""
@@ -230,6 +233,7 @@ class Preparer:
                 self.cache,
                 client,
                 workers=WORKERS,
+                pace=pace,
                 on_progress=downloads.add_bytes,
                 on_ready=ready,
                 offline=self.offline,
