@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,10 @@ def test_a_second_venv_of_the_same_python_needs_no_probe(
     first = make_venv(tmp_path / "first")
     second = make_venv(tmp_path / "second")
     target.inspect_interpreter(target.venv_python(first), facts)
-    probed = target._run_probe(target.venv_python(second))  # what the second venv really says
+    # What the second venv really says:
+    probed = target._run_probe(target.venv_python(second), lambda: None)
 
-    def no_probe(executable: Path) -> str:
+    def no_probe(executable: Path, while_probing: Callable[[], None]) -> str:
         raise AssertionError(f"probed {executable} again")
 
     monkeypatch.setattr(target, "_run_probe", no_probe)
