@@ -90,6 +90,19 @@ def test_install_lays_out_a_wheel_as_the_spec_says(
     assert run_python(venv, "import demo; print(demo.__version__)") == "1.0\n"
 
 
+def test_members_with_non_ascii_names(pinst: Pinst, server: IndexServer, tmp_path: Path) -> None:
+    # zipfile marks such names UTF-8 in both headers; pinst compares the local header's name
+    # with the central directory's, ASCII names by a faster path than the others.
+    files = {"intl/__init__.py": "", "intl/données.txt": "é", "intl/日本/名前.txt": "名"}
+    build_wheel(server.directory, "intl", "1.0", files=files)
+    venv = tmp_path / "venv"
+    pinst("install", "intl==1.0", "--venv", venv, "-i", server.url)
+    assert (site_packages(venv) / "intl" / "données.txt").read_text(encoding="utf-8") == "é"
+    assert (site_packages(venv) / "intl" / "日本" / "名前.txt").read_text(encoding="utf-8") == "名"
+    record = (site_packages(venv) / "intl-1.0.dist-info" / "RECORD").read_text(encoding="utf-8")
+    assert "intl/données.txt," in record
+
+
 def test_second_install_does_nothing_and_makes_no_request(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
