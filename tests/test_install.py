@@ -90,6 +90,25 @@ def test_install_lays_out_a_wheel_as_the_spec_says(
     assert run_python(venv, "import demo; print(demo.__version__)") == "1.0\n"
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o277], ids=["022", "077", "277"])
+def test_installed_files_are_read_only_for_all_whatever_the_umask(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, umask: int
+) -> None:
+    # Cache entries are shared by hard links with every venv and every user of the cache:
+    # exactly r--r--r-- (r-xr-xr-x for executables), not what the umask would leave of that.
+    files = {"modes/__init__.py": "", "modes/run.sh": "#!/bin/sh\n"}
+    build_wheel(server.directory, "modes", "1.0", files=files, executable=["modes/run.sh"])
+    venv = tmp_path / "venv"
+    before = os.umask(umask)
+    try:
+        pinst("install", "modes==1.0", "--venv", venv, "-i", server.url)
+    finally:
+        os.umask(before)
+    package = site_packages(venv) / "modes"
+    assert (package / "__init__.py").stat().st_mode & 0o777 == 0o444
+    assert (package / "run.sh").stat().st_mode & 0o777 == 0o555
+
+
 def test_members_with_non_ascii_names(pinst: Pinst, server: IndexServer, tmp_path: Path) -> None:
     # zipfile marks such names UTF-8 in both headers; pinst compares the local header's name
     # with the central directory's, ASCII names by a faster path than the others.

@@ -202,6 +202,7 @@ class _WheelExtractor:
         self.prefix = destination.name
         self.staging_descriptor = -1  # open while run() runs
         self.limits = limits
+        self.umask = _umask()  # if it takes nothing from the files' modes, no fchmod is needed
         # mkdir is slow on some disks: once per folder ("" is the staging directory).
         self.made_directories = {""}
         try:
@@ -489,7 +490,8 @@ class _WheelExtractor:
                 f"member {name!r} cannot be created beside the others on this filesystem "
                 f"({error.strerror}): another member has the same name here"
             ) from None
-        os.fchmod(descriptor, mode)  # exactly this mode, whatever the umask took away
+        if self.umask is None or mode & self.umask:
+            os.fchmod(descriptor, mode)  # exactly this mode, whatever the umask took away
         return descriptor  # the caller closes it
 
     def _make_folder(self, folder: str) -> None:
@@ -681,6 +683,22 @@ def _path_problem(name: str) -> str | None:
     if "" in parts or "." in parts:
         # ``a//b`` and ``./a`` are ``a/b`` and ``a`` on disk: a duplicate in disguise.
         return "has an empty or '.' path component"
+    return None
+
+
+def _umask() -> int | None:
+    """This process's umask, read without changing it, or None where /proc cannot tell.
+
+    ``os.umask`` can only set it, and setting it even for a moment would race with other
+    threads creating files.
+    """
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     return None
 
 
