@@ -102,10 +102,12 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
 
 def _get_ready_to_download() -> None:
     """While a fresh cache's probe of the interpreter runs: a run that probes will most likely
-    download too."""
+    download and unpack too."""
     from pinst.http import tls_context
+    from pinst.unpack import import_metadata_parsers
 
     tls_context()
+    import_metadata_parsers()
 
 
 def _install_into(
