@@ -451,15 +451,11 @@ class _WheelExtractor:
         return len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts"
 
     def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash, mode: int) -> int:
+        small = info.compress_size <= CHUNK and info.file_size <= CHUNK
+        size = 0
         descriptor = self._create(info.filename, mode)
         try:
-            if info.compress_size <= CHUNK and info.file_size <= CHUNK:
-                content = self._small_content(info)
-                hasher.update(content)
-                _write_all(descriptor, content)
-                return len(content)
-            size = 0
-            for chunk in self._chunks(info):
+            for chunk in [self._small_content(info)] if small else self._chunks(info):
                 hasher.update(chunk)
                 _write_all(descriptor, chunk)
                 size += len(chunk)
