@@ -8,6 +8,7 @@ generator over the length of an uninterrupted run, so that kills land in every p
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, run_python, site_packages
-from tests.support.index_server import IndexServer
+from tests.support.index_server import Fault, IndexServer, file_path
 from tests.support.wheels import build_wheel, sha256_of
 
 TRIALS = 24
@@ -194,3 +195,93 @@ def wait_for_pause(venv: Path) -> None:
     while not marker.exists():
         assert time.monotonic() < deadline, "pinst never reached the pause"
         time.sleep(0.02)
+
+
+def children_like(parent: int) -> list[int]:
+    """The child processes of ``parent`` that run what it runs: the workers it forked."""
+    command = Path(f"/proc/{parent}/cmdline").read_bytes()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "stat").read_text()
+            same = (entry / "cmdline").read_bytes() == command
+        except (OSError, ValueError):
+            continue  # not a process, or one that has just ended
+        # The command in the stat line is in parentheses and may hold spaces: count after it.
+        if same and int(status.rpartition(")")[2].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for_workers(process: subprocess.Popen[str], count: int) -> list[int]:
+    deadline = time.monotonic() + 60
+    while len(workers := children_like(process.pid)) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "pinst never started its workers"
+        time.sleep(0.02)
+    return workers
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="pinst forks workers only on 2+ cores")
+def test_a_killed_unpack_worker_is_reported_and_nothing_is_installed(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    """A worker killed as the out-of-memory killer would: one paragraph that says so, and the
+    venv untouched; the next run installs everything."""
+    _, new = build_set(server)
+    (tmp_path / "new.txt").write_text(new)
+    venv = tmp_path / "venv"
+    pinst("venv", venv)
+    before = fingerprint(venv)
+    # The workers are forked before any download; holding one keeps the run from ending.
+    held = next(path for path in server.directory.iterdir() if path.name.startswith("gamma"))
+    server.inject(file_path(held.name), Fault(stall=60))
+    process = pinst.start("install", "-r", tmp_path / "new.txt", "--venv", venv, "-i", server.url)
+
+    os.kill(wait_for_workers(process, 2)[0], signal.SIGKILL)
+    server.release_stalls()
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    assert "worker process unpacking wheels was killed by SIGKILL (signal 9)" in stderr
+    assert "Nothing was installed" in stderr
+    assert fingerprint(venv) == before
+    again = pinst("install", "-r", tmp_path / "new.txt", "--venv", venv, "-i", server.url)
+    assert again.returncode == 0
+    assert run_python(venv, "import gamma; print(gamma.VERSION)") == f"{NEW}\n"
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="pinst forks workers only on 2+ cores")
+def test_a_killed_link_worker_is_reported_and_the_venv_rolled_back(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    old, new = build_set(server)
+    (tmp_path / "old.txt").write_text(old)
+    (tmp_path / "new.txt").write_text(new)
+    venv = tmp_path / "venv"
+    pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, "-i", server.url)
+    before = fingerprint(venv)
+
+    process = pinst.start(
+        "install",
+        "-r",
+        tmp_path / "new.txt",
+        "--venv",
+        venv,
+        "-i",
+        server.url,
+        env={"PINST_TEST_PAUSE_AFTER_LINKS": "200"},
+    )  # see faults.py
+    wait_for_pause(venv)
+    paused = int((venv / ".pinst" / "test-paused").read_text())
+    assert paused != process.pid, "the packages were linked in threads, not worker processes"
+    os.kill(paused, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    assert "linking packages into the venv was killed by SIGKILL (signal 9)" in stderr
+    assert "pinst put the venv back as it was" in stderr
+    assert fingerprint(venv) == before
+    assert run_python(venv, "import alpha; print(alpha.VERSION)") == f"{OLD}\n"

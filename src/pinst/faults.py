@@ -1,8 +1,9 @@
 """Fault-injection points for the tests of interruptions; inert unless the environment names one.
 
 ``PINST_TEST_PAUSE_AFTER_LINKS=N``: after N files are linked, write ``.pinst/test-paused`` in
-the venv and wait while it is there (up to a minute, or until the run is stopping), so that a
-test can act at a known moment in the middle of linking, then let the run go on by removing it.
+the venv (holding the number of the process that pauses) and wait while it is there (up to a
+minute, or until the run is stopping), so that a test can act at a known moment in the middle of
+linking, then let the run go on by removing it.
 Only one pause happens in a run, however many processes or threads link.
 """
 
@@ -45,7 +46,10 @@ def with_fault_points(
                 shared[COUNT_SIZE] = 1
         if reached:
             marker = venv / STATE_DIR / "test-paused"
-            marker.touch()
+            # Whole when it appears: a test reads the number to kill the worker that pauses.
+            unfinished = marker.with_name(f"{marker.name}.{os.getpid()}")
+            unfinished.write_text(str(os.getpid()))
+            os.replace(unfinished, marker)
             deadline = time.monotonic() + PAUSE_LIMIT
             while marker.exists() and not stopping.is_set() and time.monotonic() < deadline:
                 time.sleep(0.01)

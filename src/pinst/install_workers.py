@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from pinst.errors import PinstError
-from pinst.forking import after_fork, before_fork, can_fork
+from pinst.forking import after_fork, before_fork, can_fork, worker_died
 
 Task = Callable[[], None]
 NUMBER_SIZE = 4  # bytes per task number in the task pipe
@@ -109,15 +109,16 @@ class _Workers:
         try:
             parent = os.getpid()
             before_fork()
-            for _ in range(self.count):
-                pid = os.fork()
-                if pid == 0:  # the worker: it never returns
-                    after_fork()
-                    os.close(task_write)
-                    os.close(result_read)
-                    _work(self.tasks, task_read, result_write, parent, self.stopping)
-                self.pids.append(pid)
-            after_fork()
+            try:
+                for _ in range(self.count):
+                    pid = os.fork()
+                    if pid == 0:  # the worker: it never returns (after_fork() in _work)
+                        os.close(task_write)
+                        os.close(result_read)
+                        _work(self.tasks, task_read, result_write, parent, self.stopping)
+                    self.pids.append(pid)
+            finally:
+                after_fork()
             os.close(result_write)  # the results pipe ends once every worker has exited
             result_write = -1
             _write_all(task_write, _task_numbers(len(self.tasks)))
@@ -159,7 +160,24 @@ class _Workers:
         if failure is not None:
             raise failure
         if done != len(self.tasks):
-            raise WorkerFailed("a worker process linking packages died without saying why")
+            raise worker_died(
+                "linking packages into the venv",
+                self._first_abnormal_exit(),
+                "pinst put the venv back as it was.",
+            )
+
+    def _first_abnormal_exit(self) -> int | None:
+        """Once every worker has closed the results pipe: wait for them all, and return the
+        first exit code that is not 0 (minus the signal's number for a signal)."""
+        codes = []
+        for pid in self.pids:
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                continue
+            codes.append(os.waitstatus_to_exitcode(status))
+        self.pids = []
+        return next((code for code in codes if code != 0), None)
 
     def _signal_workers(self, number: int) -> None:
         for pid in self.pids:
@@ -213,6 +231,7 @@ def _work(
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, lambda _number, _frame: stopping.set())
+        after_fork()  # only now: a SIGTERM held since the fork finds the handler above
         while not stopping.is_set() and os.getppid() == parent:
             number = os.read(task_read, NUMBER_SIZE)
             if len(number) < NUMBER_SIZE:

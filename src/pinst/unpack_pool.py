@@ -22,15 +22,20 @@ import shutil
 import signal
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
 from pinst.errors import PinstError
-from pinst.forking import after_fork, before_fork, can_fork
+from pinst.forking import after_fork, before_fork, can_fork, worker_died
 from pinst.limits import UnpackLimits
 from pinst.manifest import Manifest
 from pinst.unpack import InvalidWheel, unpack
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
 
 MIN_WHEELS_FOR_WORKERS = 4  # fewer wheels than this: starting workers costs more than it saves
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
@@ -54,9 +59,9 @@ class Unpacker:
         self.entries = entries
         self.limits = limits
         self.downloads = downloads
-        self.pool, workers = _start_pool(expected)
+        self.pool, self.workers = _start_pool(expected)
         # Each worker busy, and one more wheel queued so that none waits for this thread.
-        self.slots = workers + 1
+        self.slots = len(self.workers) + 1
         self.waiting: list[tuple[int, int, Path]] = []  # a heap: (-size, index, wheel)
         self.running: dict[Future[Outcome], int] = {}
         self.done: dict[int, tuple[Path, Manifest]] = {}
@@ -92,6 +97,13 @@ class Unpacker:
     def _collect(self, *, wait_for_one: bool) -> None:
         """Take the results of finished wheels (raising the first error), then hand the
         largest waiting wheels to the free workers."""
+        try:
+            self._take_results_and_hand_out(wait_for_one)
+        except BrokenProcessPool:
+            assert self.pool is not None  # only a pool breaks
+            raise _worker_died(self.pool, self.workers) from None
+
+    def _take_results_and_hand_out(self, wait_for_one: bool) -> None:
         if wait_for_one:
             wait(self.running, return_when=FIRST_COMPLETED)
         for future in [future for future in self.running if future.done()]:
@@ -138,37 +150,59 @@ def unpack_or_discard(
         raise
 
 
-def _start_pool(expected: int) -> tuple[ProcessPoolExecutor | None, int]:
-    """Worker processes, all started now, and how many; None where this process should unpack
-    by itself."""
+def _start_pool(expected: int) -> tuple[ProcessPoolExecutor | None, list[BaseProcess]]:
+    """Worker processes, all started now, and the processes; None and none where this process
+    should unpack by itself."""
     workers = min(os.cpu_count() or 1, expected)
     if workers < 2 or expected < MIN_WHEELS_FOR_WORKERS or not can_fork():
-        return None, 0
+        return None, []
     import multiprocessing
 
     before_fork()
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_start_worker,
-        initargs=(os.getpid(),),
-    )
-    pool.submit(os.getpid).result()  # with fork, the first task starts every worker
-    after_fork()
-    return pool, workers
+    try:
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+        started = pool.submit(os.getpid)  # with fork, the first task starts every worker
+    finally:
+        after_fork()
+    # The pool's processes are pinst's only children: kept to tell how one ended, should it die.
+    processes = multiprocessing.active_children()
+    try:
+        started.result()
+    except BrokenProcessPool:
+        raise _worker_died(pool, processes) from None
+    return pool, processes
 
 
 def _start_worker(parent: int) -> None:
     """Die with pinst, and leave Ctrl-C and SIGTERM to it (it stops the pool)."""
-    after_fork()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    after_fork()  # only now: a signal held since the fork finds the handlers above
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # pinst died before prctl took effect
         os._exit(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _worker_died(pool: ProcessPoolExecutor, processes: list[BaseProcess]) -> PinstError:
+    """A worker ended without a result (killed, say): the pool stopped the others with
+    SIGTERM. Once they are all gone, the first exit code that is neither tells how."""
+    pool.shutdown(wait=True, cancel_futures=True)
+    codes = [process.exitcode for process in processes]
+    cause = next((code for code in codes if code not in (0, -signal.SIGTERM, None)), None)
+    return worker_died(
+        "unpacking wheels",
+        cause,
+        "Nothing was installed, and the cache holds only what was verified: the next run "
+        "unpacks that wheel again.",
+    )
 
 
 def _unpack_in_worker(

@@ -56,7 +56,8 @@ HTML_TYPE = "text/html; charset=utf-8"
 class Fault:
     """One scripted misbehaviour for one request to a path.
 
-    Before any response: ``stall`` waits that many seconds (or until the server stops);
+    Before any response: ``stall`` waits that many seconds (or until the server stops, or until
+    ``release_stalls``);
     ``disconnect`` then closes the connection without a response; a ``status`` other than 200
     answers with that code, an empty body and the ``Retry-After`` and ``Location`` headers given.
     Otherwise the real response goes out, broken as asked:
@@ -102,6 +103,7 @@ class IndexServer:
         # path -> time.monotonic() of each request, to check the waits between retries
         self.request_times: dict[str, list[float]] = collections.defaultdict(list)
         self.stopping = threading.Event()  # ends every stall at once when the server stops
+        self.stalls_released = threading.Event()  # ends the stalls before any response early
         self.lock = threading.Lock()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_class(self))
         self._httpd.daemon_threads = True
@@ -134,6 +136,10 @@ class IndexServer:
         """Script the responses to the next requests for ``path`` (then it behaves normally)."""
         self.faults[path] = list(steps)
 
+    def release_stalls(self) -> None:
+        """End every ``stall`` before a response now, and skip those still to come."""
+        self.stalls_released.set()
+
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
@@ -148,6 +154,7 @@ class IndexServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stopping.set()
+        self.stalls_released.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -243,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.index.headers_seen[path] = dict(self.headers.items())
         fault = self.index.next_fault(path)
         if fault.stall:
-            self.index.stopping.wait(fault.stall)
+            self.index.stalls_released.wait(fault.stall)
         if fault.disconnect:
             self.close_connection = True
             return
