@@ -39,8 +39,8 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "noxfile.py", "docs")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py", "docs")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "docs")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py", "docs")
 
 
 @nox.session

@@ -3,7 +3,8 @@
 Every tool installs benchmarks/requirements-bench.txt (109 pinned wheels, 448 MB installed)
 from one local PEP 503 index that nginx serves on 127.0.0.1. Each round runs every tool in turn
 (pinst, uv, pip, pinst, ...), each into a fresh venv made untimed just before, so the machine's
-noise falls on all of them alike; the report gives medians and the median of per-round ratios.
+noise falls on all of them alike; the report gives medians, the ratio of pinst's median to each
+other tool's, and the per-round ratios.
 
 Scenarios:
   cold      every tool's cache emptied before each timed install (pip: --no-cache-dir)
