@@ -383,3 +383,43 @@ def test_names_are_normalized_for_find_links(tmp_path: Path, clients: Clients) -
     name = NormalizedName("zope-interface")
     [found] = finder(clients, find_links=(str(tmp_path / "wheels"),)).files(name)
     assert found.filename == wheel.name
+
+
+@pytest.mark.parametrize("flavour", ["html", "json"])
+def test_only_the_wanted_files_are_kept(tmp_path: Path, clients: Clients, flavour: str) -> None:
+    """A pin needs the files of its version only: the others on the page are passed over
+    before anything is made of them (PyPI's pages list thousands)."""
+    with IndexServer(tmp_path / "index", flavour=flavour) as server:  # type: ignore[arg-type]
+        for version in ("1.0", "1.1", "2.0"):
+            build_wheel(server.directory, "demo", version)
+        (server.directory / "demo-1.1.tar.gz").write_bytes(b"not really an sdist")
+        asked: list[str] = []
+
+        def of_1_1(filename: str) -> bool:
+            asked.append(filename)
+            return "-1.1" in filename
+
+        files = finder(clients, server.url).files(DEMO, of_1_1)
+
+    assert sorted(file.filename for file in files) == [
+        "demo-1.1-py3-none-any.whl",
+        "demo-1.1.tar.gz",
+    ]
+    assert len(asked) == 4
+
+
+def test_a_damaged_entry_of_an_unwanted_file_does_not_matter() -> None:
+    body = {
+        "meta": {"api-version": "1.1"},
+        "files": [
+            {"filename": "demo-1.0-py3-none-any.whl", "url": "x", "hashes": "not an object"},
+            {"filename": "demo-2.0-py3-none-any.whl", "url": "https://x/b.whl", "hashes": {}},
+        ],
+    }
+    page = Page("https://i.example/simple/demo/", json.dumps(body), "application/json")
+
+    (kept,) = parse_page(page, "https://i.example/simple", "index", lambda name: "-2.0" in name)
+
+    assert kept.url == "https://x/b.whl"
+    with pytest.raises(PinstError, match="not a simple-API JSON page"):
+        parse_page(page, "https://i.example/simple", "index")

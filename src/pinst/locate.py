@@ -36,7 +36,8 @@ def choose_wheel(
     """The best wheel among ``files`` for ``pin`` (an exact version) on ``interpreter``."""
     if pin.version is None:
         raise ValueError(f"{pin.text}: a pin without a version is a direct URL; use direct_file")
-    matching = [file for file in files if _matches(file.filename, pin)]
+    of_the_version = same_version(pin)
+    matching = [file for file in files if of_the_version(file.filename)]
     if not matching:
         raise _no_such_version(pin, files)
     wheels = [file for file in matching if file.filename.endswith(".whl")]
@@ -99,14 +100,33 @@ def _file_version(filename: str) -> str | None:
     return None
 
 
-def _matches(filename: str, pin: Pin) -> bool:
-    found = _file_version(filename)
-    if found is None or pin.version is None:
-        return False
-    if pin.arbitrary_equality:
-        return found == pin.version
-    parsed = _parse_version(found)
-    return parsed is not None and parsed == _parse_version(pin.version)
+def same_version(pin: Pin) -> Callable[[str], bool]:
+    """Whether a wheel or sdist filename is of the pin's version: by the version's value (so
+    ``1.0`` is ``1.0.0``), or its text for ``===``.
+
+    The answer is kept per version text: a project's page repeats each version in dozens of
+    filenames (PyPI lists 14,917 files for pydantic-core), and parsing a version costs more than
+    looking it up.
+    """
+    pinned = pin.version
+    wanted = None if pinned is None or pin.arbitrary_equality else _parse_version(pinned)
+    known: dict[str, bool] = {}
+
+    def matches(filename: str) -> bool:
+        text = _file_version(filename)
+        if text is None or pinned is None:
+            return False
+        answer = known.get(text)
+        if answer is None:
+            if pin.arbitrary_equality:
+                answer = text == pinned
+            else:
+                parsed = _parse_version(text)
+                answer = parsed is not None and parsed == wanted
+            known[text] = answer
+        return answer
+
+    return matches
 
 
 def _parse_version(text: str) -> Version | None:

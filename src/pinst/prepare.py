@@ -243,7 +243,7 @@ class Preparer:
     def _locator(self, client: SharedClient) -> Callable[[Pin], DistributionFile]:
         """A function that finds the wheel for a pin: on the indexes, or at its URL."""
         from pinst.index import Finder
-        from pinst.locate import choose_wheel, direct_file
+        from pinst.locate import choose_wheel, direct_file, same_version
 
         finder = Finder(
             client,
@@ -257,7 +257,9 @@ class Preparer:
             if pin.url is not None:
                 return direct_file(pin)
             try:
-                files = finder.files(pin.name)
+                files = finder.files(pin.name, same_version(pin))
+                if not files:  # for the error: all the versions there are
+                    files = finder.files(pin.name)
             except DownloadError as error:
                 # The message names the page; say which requirement needed it.
                 raise DownloadError(
