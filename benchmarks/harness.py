@@ -13,6 +13,8 @@ Scenarios:
   noop      the venv already has everything: the second install is timed
   cross-fs  warm, venvs on a tmpfs the harness mounts (root only); also disk per venv
   disk      per tool: the disk used by its cache and ten venvs, hard links counted once
+  cold-pypi as cold, from PyPI instead of the local index (only when named: it measures the
+            network too, and needs it)
 
 Nothing is deleted until the run ends: on this ext4, deleting venvs slowed the next installs
 two to four times. Needs nginx and GNU time (apt-get install nginx time); `nox -s bench`
@@ -36,7 +38,19 @@ from local_index import LocalIndex, download_wheels, serve
 from machine import this_machine
 from measure import GNU_TIME, CommandFailed, filesystem_used_bytes, run_timed, tree_bytes
 from report import Install, Run, ScenarioResult, markdown, write_into
-from scenarios import ALL, DISK, TIMED, Scenario, can_mount, make_venv, remove, settle, venv_root
+from scenarios import (
+    ALL,
+    DEFAULT,
+    DISK,
+    PYPI,
+    TIMED,
+    Scenario,
+    can_mount,
+    make_venv,
+    remove,
+    settle,
+    venv_root,
+)
 from tools import WORKLOAD, Job, Tool, git_commit, make_tools, newest_pip
 
 DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -71,7 +85,7 @@ class Bench:
         return Job(
             venv=root / f"{tool.name}-{label}",
             cache=self.work / f"{scenario.name}-caches" / cache,
-            index_url=self.index.url,
+            index_url=PYPI if scenario.pypi else self.index.url,
             compile=scenario.compile,
             use_cache=not scenario.cold,
         )
@@ -166,8 +180,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--scenarios",
-        default=",".join(ALL),
-        help=f"comma-separated, from {','.join(ALL)} (default: all)",
+        default=",".join(DEFAULT),
+        help=f"comma-separated, from {','.join(ALL)} (default: all but cold-pypi)",
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds per scenario (default: 5)")
     parser.add_argument(

@@ -92,10 +92,16 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def per_tool_table(
-    run: Run, first: str, value: Callable[[Install], float | None], show: Callable[[float], str]
+    run: Run,
+    first: str,
+    value: Callable[[Install], float | None],
+    show: Callable[[float], str],
+    local_only: bool = False,
 ) -> list[str]:
     rows = []
     for result in run.timed:
+        if local_only and result.scenario.pypi:
+            continue
         medians = [median_of(result.installs.get(tool, []), value) for tool in run.tools]
         if any(m is not None for m in medians):
             cells = [MISSING if m is None else show(m) for m in medians]
@@ -156,9 +162,9 @@ def intro(run: Run) -> list[str]:
         + (f"; against {others}. " if others else ". ")
         + f"Each scenario is one interleaved run of {rounds} ({', '.join(run.tools)}, in "
         "turn), each install into a fresh venv made untimed just before, every tool installing "
-        "from the same local nginx index. Times and peak memory are medians; a ratio is "
-        "pinst's median time over the other tool's (below 1: pinst is faster), and the "
-        "per-round ratios follow the table."
+        "from the same index (the local nginx one; PyPI for cold-pypi). Times and peak memory "
+        "are medians; a ratio is pinst's median time over the other tool's (below 1: pinst is "
+        "faster), and the per-round ratios follow the table."
     )
     return [
         textwrap.fill(text, WIDTH, break_on_hyphens=False),
@@ -175,7 +181,9 @@ def markdown(run: Run) -> str:
         lines += ["Peak memory: the resident set of the largest process of each install.", ""]
         lines += memory
     lines += disk_table(run)
-    requests = per_tool_table(run, "requests to the index", lambda i: i.requests, "{:.0f}".format)
+    requests = per_tool_table(
+        run, "requests to the index", lambda i: i.requests, "{:.0f}".format, local_only=True
+    )
     if requests:
         lines += ["Requests each install made to the local index:", "", *requests]
     notes = run.notes + [f"{r.scenario.name}: {note}" for r in run.timed for note in r.notes]

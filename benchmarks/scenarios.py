@@ -22,6 +22,10 @@ class Scenario:
     compile: bool = False  # --compile-bytecode (pip compiles unless told not to)
     noop: bool = False  # the venv already has everything: time the second install
     tmpfs: bool = False  # venvs on a tmpfs the harness mounts, caches on the work disk
+    pypi: bool = False  # from the real index (PyPI), not the local one
+
+
+PYPI = "https://pypi.org/simple"
 
 
 TIMED = {
@@ -32,10 +36,14 @@ TIMED = {
         Scenario("compile", "compile: warm, with bytecode", compile=True),
         Scenario("noop", "noop: everything already installed", noop=True),
         Scenario("cross-fs", "cross-fs: warm, venvs on a tmpfs", tmpfs=True),
+        Scenario("cold-pypi", "cold-pypi: empty caches, from PyPI", cold=True, pypi=True),
     )
 }
 DISK = "disk"  # the cache and ten venvs, per tool: bytes, not time
 ALL = [*TIMED, DISK]
+# Run unless --scenarios names others: all but cold-pypi, which needs the network and measures
+# it as much as the tools.
+DEFAULT = [name for name in ALL if name != "cold-pypi"]
 TMPFS_SIZE = "50%"  # of the memory; each round of cross-fs copies about 1 GB into it
 
 

@@ -130,7 +130,8 @@ class Pip(Tool):
         command = [str(self.pip), "--isolated", "--python", str(job.venv / "bin" / "python")]
         command += ["install", "-q", "--disable-pip-version-check", "--no-deps"]
         command += ["-r", str(WORKLOAD), "--index-url", job.index_url]
-        command += ["--trusted-host", urlsplit(job.index_url).hostname or "127.0.0.1"]
+        if job.index_url.startswith("http://"):
+            command += ["--trusted-host", urlsplit(job.index_url).hostname or "127.0.0.1"]
         command += ["--cache-dir", str(job.cache)] if job.use_cache else ["--no-cache-dir"]
         return command if job.compile else [*command, "--no-compile"]
 
