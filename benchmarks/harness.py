@@ -233,8 +233,8 @@ def general_notes(tools: list[str], scenarios: list[str]) -> list[str]:
     if "pip" in tools:
         notes.append(
             "pip has no link modes: it always copies. It gets `--no-compile` but in compile, "
-            "and `--trusted-host 127.0.0.1`, without which it caches nothing from an http:// "
-            "index."
+            "and, from the local index, `--trusted-host 127.0.0.1`, without which it caches "
+            "nothing from an http:// index."
         )
     return notes
 
