@@ -161,13 +161,28 @@ def test_a_stopped_upgrade_puts_the_old_version_back(
     pinst: Pinst, server: IndexServer, tmp_path: Path, signal_number: int
 ) -> None:
     """Ctrl-C or SIGTERM in the middle of linking: the run rolls back before it exits."""
+    venv = tmp_path / "venv"
+    before, process = upgrade_paused_midway(pinst, server, tmp_path, venv)
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert fingerprint(venv) == before
+    assert run_python(venv, "import alpha; print(alpha.VERSION)") == f"{OLD}\n"
+    assert not list((venv / ".pinst").glob("journal*"))
+
+
+def upgrade_paused_midway(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, venv: Path
+) -> tuple[dict[str, str], subprocess.Popen[str]]:
+    """Install the old set into ``venv``, then start the upgrade and wait until it pauses in
+    the middle of linking: the venv's fingerprint before, and the running pinst."""
     old, new = build_set(server)
     (tmp_path / "old.txt").write_text(old)
     (tmp_path / "new.txt").write_text(new)
-    venv = tmp_path / "venv"
     pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, "-i", server.url)
     before = fingerprint(venv)
-
     process = pinst.start(
         "install",
         "-r",
@@ -179,14 +194,7 @@ def test_a_stopped_upgrade_puts_the_old_version_back(
         env={"PINST_TEST_PAUSE_AFTER_LINKS": "200"},
     )  # see faults.py
     wait_for_pause(venv)
-    process.send_signal(signal_number)
-    _, stderr = process.communicate(timeout=60)
-
-    assert process.returncode != 0
-    assert "Traceback" not in stderr
-    assert fingerprint(venv) == before
-    assert run_python(venv, "import alpha; print(alpha.VERSION)") == f"{OLD}\n"
-    assert not list((venv / ".pinst").glob("journal*"))
+    return before, process
 
 
 def wait_for_pause(venv: Path) -> None:
@@ -222,6 +230,17 @@ def wait_for_workers(process: subprocess.Popen[str], count: int) -> list[int]:
     return workers
 
 
+def assert_killed_worker_reported(
+    process: subprocess.Popen[str], doing: str, aftermath: str
+) -> None:
+    """pinst ends with its one paragraph for a worker killed with SIGKILL: no traceback."""
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    assert f"worker process {doing} was killed by SIGKILL (signal 9)" in stderr
+    assert aftermath in stderr
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="pinst forks workers only on 2+ cores")
 def test_a_killed_unpack_worker_is_reported_and_nothing_is_installed(
     pinst: Pinst, server: IndexServer, tmp_path: Path
@@ -240,12 +259,8 @@ def test_a_killed_unpack_worker_is_reported_and_nothing_is_installed(
 
     os.kill(wait_for_workers(process, 2)[0], signal.SIGKILL)
     server.release_stalls()
-    _, stderr = process.communicate(timeout=60)
 
-    assert process.returncode == 1
-    assert "Traceback" not in stderr
-    assert "worker process unpacking wheels was killed by SIGKILL (signal 9)" in stderr
-    assert "Nothing was installed" in stderr
+    assert_killed_worker_reported(process, "unpacking wheels", "Nothing was installed")
     assert fingerprint(venv) == before
     again = pinst("install", "-r", tmp_path / "new.txt", "--venv", venv, "-i", server.url)
     assert again.returncode == 0
@@ -256,32 +271,14 @@ def test_a_killed_unpack_worker_is_reported_and_nothing_is_installed(
 def test_a_killed_link_worker_is_reported_and_the_venv_rolled_back(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    old, new = build_set(server)
-    (tmp_path / "old.txt").write_text(old)
-    (tmp_path / "new.txt").write_text(new)
     venv = tmp_path / "venv"
-    pinst("install", "-r", tmp_path / "old.txt", "--venv", venv, "-i", server.url)
-    before = fingerprint(venv)
-
-    process = pinst.start(
-        "install",
-        "-r",
-        tmp_path / "new.txt",
-        "--venv",
-        venv,
-        "-i",
-        server.url,
-        env={"PINST_TEST_PAUSE_AFTER_LINKS": "200"},
-    )  # see faults.py
-    wait_for_pause(venv)
+    before, process = upgrade_paused_midway(pinst, server, tmp_path, venv)
     paused = int((venv / ".pinst" / "test-paused").read_text())
     assert paused != process.pid, "the packages were linked in threads, not worker processes"
     os.kill(paused, signal.SIGKILL)
-    _, stderr = process.communicate(timeout=60)
 
-    assert process.returncode == 1
-    assert "Traceback" not in stderr
-    assert "linking packages into the venv was killed by SIGKILL (signal 9)" in stderr
-    assert "pinst put the venv back as it was" in stderr
+    assert_killed_worker_reported(
+        process, "linking packages into the venv", "pinst put the venv back as it was"
+    )
     assert fingerprint(venv) == before
     assert run_python(venv, "import alpha; print(alpha.VERSION)") == f"{OLD}\n"
