@@ -192,16 +192,15 @@ def _start_worker(parent: int) -> None:
 
 
 def _worker_died(pool: ProcessPoolExecutor, processes: list[BaseProcess]) -> PinstError:
-    """A worker ended without a result (killed, say): the pool stopped the others with
-    SIGTERM. Once they are all gone, the first exit code that is neither tells how."""
+    """A worker ended without a result (killed, say), and the pool stopped the others with
+    SIGTERM. Once all are gone, the first exit code that is neither 0 nor SIGTERM's tells how."""
     pool.shutdown(wait=True, cancel_futures=True)
     codes = [process.exitcode for process in processes]
     cause = next((code for code in codes if code not in (0, -signal.SIGTERM, None)), None)
     return worker_died(
         "unpacking wheels",
         cause,
-        "Nothing was installed, and the cache holds only what was verified: the next run "
-        "unpacks that wheel again.",
+        "Nothing was installed, and the cache keeps only what was verified.",
     )
 
 
