@@ -2,10 +2,11 @@
 
 ``--ci`` keeps only what is worth saving in a CI cache and restoring in the next job: the
 downloaded wheels (a hashed pin is then installed with no network request) and the index pages
-(small; they save a request only while fresh). Everything rebuilt locally faster than it is
-saved, uploaded and restored goes: every unpacked entry in every cache (with its bytecode), which
-the next job unpacks again from the kept wheels, and the interpreter facts, keyed by the mtime of
-an interpreter that a fresh runner installs anew. ``uv cache prune --ci`` removes the downloaded
+(they save a request only while fresh; PyPI's run to megabytes for projects with many
+releases). Everything rebuilt locally faster than it is saved, uploaded and restored goes: every
+unpacked entry in every cache (with its bytecode), which the next job unpacks again from the
+kept wheels, and the interpreter facts, keyed by the mtime of an interpreter that a fresh runner
+installs anew. ``uv cache prune --ci`` removes the downloaded
 wheels instead and keeps wheels built from source; pinst builds none, and its downloads are what
 make a restored cache worth having.
 """
