@@ -30,11 +30,13 @@ def with_fault_points(
     setting = os.environ.get(PAUSE_AFTER_LINKS)
     if not setting:
         return link
+    import multiprocessing  # only for the tests that ask for a pause
+
     limit = int(setting)
-    # Shared with the forked link workers (install_workers.py): the count is the whole run's
-    # links, and once one worker has paused, no other does. Racing workers can both pause.
+    # Shared with the forked link workers (install_workers.py), and so is the lock: the count
+    # is the whole run's links, and once one worker has paused, no other does.
     shared = mmap.mmap(-1, COUNT_SIZE + 1)
-    lock = threading.Lock()
+    lock = multiprocessing.Lock()
 
     def pausing_link(source: str, destination: str) -> None:
         link(source, destination)
