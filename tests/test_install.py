@@ -212,12 +212,12 @@ def test_markers_are_evaluated_for_the_target(
     assert not (site_packages(venv) / "old_only").exists()
 
 
-def test_best_wheel_for_the_target_interpreter(
-    pinst: Pinst, server: IndexServer, tmp_path: Path
-) -> None:
-    build_wheel(server.directory, "fast", "1.0", files={"fast.py": "KIND = 'pure'\n"})
+def fast_wheels(directory: Path) -> Path:
+    """Three wheels of fast 1.0: pure, Linux CPython 3.11 (the best here), Windows; returns the
+    pure one."""
+    pure = build_wheel(directory, "fast", "1.0", files={"fast.py": "KIND = 'pure'\n"})
     build_wheel(
-        server.directory,
+        directory,
         "fast",
         "1.0",
         tag="cp311-cp311-manylinux_2_17_x86_64",
@@ -225,15 +225,35 @@ def test_best_wheel_for_the_target_interpreter(
         root_is_purelib=False,
     )
     build_wheel(
-        server.directory,
+        directory,
         "fast",
         "1.0",
         tag="cp39-cp39-win_amd64",
         files={"fast.py": "KIND = 'windows'\n"},
     )
+    return pure
+
+
+def test_best_wheel_for_the_target_interpreter(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    fast_wheels(server.directory)
     venv = tmp_path / "venv"
     pinst("install", "fast==1.0", "--venv", venv, "-i", server.url)
     assert run_python(venv, "import fast; print(fast.KIND)") == "binary\n"
+
+
+def test_the_wheel_whose_hash_is_pinned_wins_over_a_better_tag(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    # A lock made before the project uploaded a wheel that fits better lists only the older
+    # wheel's hash: pinst takes the wheel the hash names, as pip does, instead of failing.
+    pure = fast_wheels(server.directory)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"fast==1.0 --hash=sha256:{sha256_of(pure)}\n")
+    venv = tmp_path / "venv"
+    pinst("install", "-r", requirements, "--venv", venv, "-i", server.url)
+    assert run_python(venv, "import fast; print(fast.KIND)") == "pure\n"
 
 
 def test_direct_url_and_local_path_installs_record_pep_610(
@@ -273,6 +293,24 @@ def test_yanked_exact_pin_installs_with_a_warning(
     server.yanked[wheel.name] = "broken build"
     run = pinst("install", "demo==1.0", "--venv", tmp_path / "venv", "-i", server.url)
     assert "warning:" in run.stderr and "yanked" in run.stderr and "broken build" in run.stderr
+
+
+def test_a_plain_pin_installs_and_accepts_a_local_build(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    # As on the PyTorch CPU index: only local builds (2.0+cpu) of the pinned version 2.0.
+    build_wheel(server.directory, "demo", "2.0+cpu")
+    build_wheel(server.directory, "demo", "2.1+cpu")
+    venv = tmp_path / "venv"
+
+    run = pinst("install", "demo==2.0", "--venv", venv, "-i", server.url)
+
+    assert "+ demo==2.0+cpu" in run.stderr
+    assert run_python(venv, "import demo; print(demo.__version__)") == "2.0+cpu\n"
+    # PEP 440: the installed 2.0+cpu satisfies ==2.0, so a pin written either way leaves it be.
+    for requirement in ("demo==2.0.0", "demo==2.0+cpu"):
+        again = pinst("install", requirement, "--venv", venv, "-i", server.url)
+        assert "Audited 1 package" in again.stderr, requirement
 
 
 def test_venv_is_created_with_python_and_default_location(

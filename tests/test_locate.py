@@ -6,7 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.specifiers import Specifier
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from pinst.compatibility import wheel_rank
 from pinst.errors import PinstError
@@ -15,6 +19,7 @@ from pinst.index import DistributionFile, Finder
 from pinst.locate import choose_wheel, direct_file
 from pinst.requirements import Origin, Pin
 from pinst.target import Interpreter, Scheme
+from pinst.versions import pin_matches
 from tests.support.index_server import Clients, IndexServer
 from tests.support.wheels import build_wheel
 
@@ -119,6 +124,59 @@ def test_versions_compare_as_versions_unless_arbitrary_equality() -> None:
         choose([file("demo-1.0-py2-none-any.whl")], pin("demo===1.0.0", exact=True))
     legacy = file("demo-custom_build-py3-none-any.whl")
     assert choose([legacy], pin("demo===custom_build", exact=True)) == legacy
+
+
+def test_a_pin_without_a_local_label_matches_local_builds() -> None:
+    # PEP 440: ``==2.0`` ignores a candidate's local label, as the PyTorch CPU index needs.
+    cpu = file("demo-2.0+cpu-cp311-cp311-manylinux_2_17_x86_64.whl")
+    cuda = file("demo-2.0+cu121-py3-none-any.whl")
+    plain = file("demo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl")
+    other = file("demo-2.1+cpu-py3-none-any.whl")
+    assert choose([cpu, other], pin("demo==2.0")) == cpu
+    # Of several builds the highest version wins, before the best tag, as pip chooses.
+    assert choose([plain, cpu, cuda], pin("demo==2.0")) == cuda
+    assert choose([plain, cpu], pin("demo==2.0")) == cpu
+    # A pin with a label matches that label only.
+    assert choose([plain, cpu, cuda], pin("demo==2.0+cpu")) == cpu
+    with pytest.raises(PinstError, match=r"no file for version 2\.0\+rocm"):
+        choose([plain, cpu, cuda], pin("demo==2.0+rocm"))
+
+
+# Versions from a small alphabet, so that pairs often share a release or a local label.
+VERSIONS = st.builds(
+    "{}{}{}{}".format,
+    st.lists(st.sampled_from("012"), min_size=1, max_size=3).map(".".join),
+    st.sampled_from(["", "rc1", "a0"]),
+    st.sampled_from(["", ".post1"]),
+    st.sampled_from(["", "+cpu", "+cu121", "+1", "+cpu.1", "+CPU"]),
+)
+
+
+@given(candidate=VERSIONS, pinned=VERSIONS)
+def test_pin_matching_is_packagings_double_equals(candidate: str, pinned: str) -> None:
+    expected = Specifier(f"=={pinned}").contains(candidate, prereleases=True)
+    assert pin_matches(Version(candidate), Version(pinned)) == expected
+
+
+def test_a_file_not_yanked_is_preferred() -> None:
+    # PEP 592: a yanked file only when nothing else fits the pin.
+    yanked = file("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", yanked=True)
+    kept = file("demo-1.0-py3-none-any.whl")
+    assert choose([yanked, kept]) == kept
+
+
+def test_a_file_whose_hash_the_pin_lists_is_preferred() -> None:
+    best_tag = file("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", hashes={"sha256": "bb"})
+    listed = file("demo-1.0-py3-none-any.whl", hashes={"sha256": "aa"})
+    locked = pin()._replace(hashes={"sha256": frozenset({"aa", "cc"})})
+    assert choose([best_tag, listed], locked) == listed
+    # Without a hash from the index, or with none listed, the tag decides.
+    unknown = file("demo-1.0-py3-none-any.whl")
+    assert (
+        choose([best_tag, unknown], pin()._replace(hashes={"sha256": frozenset({"aa"})}))
+        == best_tag
+    )
+    assert choose([best_tag, listed]) == best_tag
 
 
 def test_unparseable_filenames_are_ignored() -> None:

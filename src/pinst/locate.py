@@ -18,6 +18,7 @@ from pinst.compatibility import rank_wheel
 from pinst.errors import PinstError
 from pinst.index import DistributionFile, split_hash_fragment
 from pinst.urls import redact
+from pinst.versions import pin_matches
 
 if TYPE_CHECKING:
     from pinst.requirements import Pin
@@ -56,7 +57,7 @@ def choose_wheel(
     ]
     if not allowed:
         raise _python_excluded(pin, [file for _, file in ranked], interpreter)
-    best = min(allowed, key=lambda pair: pair[0])[1]
+    best = min(_preferred(pin, allowed), key=lambda pair: pair[0])[1]
     if best.yanked:
         reason = f": {best.yanked_reason}" if best.yanked_reason else " (no reason given)"
         warn(
@@ -64,6 +65,32 @@ def choose_wheel(
             "Installing it because it is pinned exactly; consider moving to another version."
         )
     return best
+
+
+def _preferred(
+    pin: Pin, allowed: list[tuple[tuple[int, ...], DistributionFile]]
+) -> list[tuple[tuple[int, ...], DistributionFile]]:
+    """The candidates to take the best tag among, narrowed in pip's order of preference: files
+    whose hash the pin lists (where the index tells the file's hash), files not yanked (PEP 592),
+    files of the highest version.
+
+    A pin matches more than one version only through local builds: ``==2.3.0`` matches
+    ``2.3.0``, ``2.3.0+cpu`` and ``2.3.0+cu121`` (PEP 440), and, as pip does, the highest wins
+    unless the pin's hashes name another.
+    """
+    current = [pair for pair in allowed if _listed_by(pin, pair[1])] or allowed
+    current = [pair for pair in current if not pair[1].yanked] or current
+    texts = {_file_version(file.filename) for _, file in current}
+    if len(texts) == 1:
+        return current  # one version, the usual case: nothing to parse
+    version = {text: _parse_version(text) if text else None for text in texts}
+    newest = max(parsed for parsed in version.values() if parsed is not None)
+    return [pair for pair in current if version[_file_version(pair[1].filename)] == newest]
+
+
+def _listed_by(pin: Pin, file: DistributionFile) -> bool:
+    """Does the index give ``file`` a hash that the pin lists? (False when it gives none.)"""
+    return any(digest in pin.hashes.get(algorithm, ()) for algorithm, digest in file.hashes.items())
 
 
 def direct_file(pin: Pin) -> DistributionFile:
@@ -102,7 +129,8 @@ def _file_version(filename: str) -> str | None:
 
 def same_version(pin: Pin) -> Callable[[str], bool]:
     """Whether a wheel or sdist filename is of the pin's version: by the version's value (so
-    ``1.0`` is ``1.0.0``), or its text for ``===``.
+    ``1.0`` is ``1.0.0``, and ``1.0+cpu`` a build of it, as PEP 440 has it), or its text for
+    ``===``.
 
     The answer is kept per version text: a project's page repeats each version in dozens of
     filenames (PyPI lists 14,917 files for pydantic-core), and parsing a version costs more than
@@ -122,7 +150,7 @@ def same_version(pin: Pin) -> Callable[[str], bool]:
                 answer = text == pinned
             else:
                 parsed = _parse_version(text)
-                answer = parsed is not None and parsed == wanted
+                answer = parsed is not None and wanted is not None and pin_matches(parsed, wanted)
             known[text] = answer
         return answer
 

@@ -68,20 +68,33 @@ def satisfies(installed: InstalledDistribution, pin: Pin) -> bool:
         return False
     if pin.arbitrary_equality:
         return installed.version == pin.version
-    return _same_version(installed.version, pin.version)
+    return _matches_pin(installed.version, pin.version)
 
 
 def _same_version(left: str | None, right: str | None) -> bool:
+    """Equal versions (``1.0`` is ``1.0.0``): a direct URL's wheel is that exact file."""
+    return _compare(left, right, local_builds=False)
+
+
+def _matches_pin(installed: str | None, pinned: str) -> bool:
+    """PEP 440's ``==``: an installed ``2.0+cpu`` satisfies a pin of ``2.0``."""
+    return _compare(installed, pinned, local_builds=True)
+
+
+def _compare(left: str | None, right: str | None, local_builds: bool) -> bool:
     if left is None or right is None:
         return False
     if left == right:
         return True  # the usual case, answered without packaging's version parser
     from packaging.version import InvalidVersion, Version
 
+    from pinst.versions import pin_matches
+
     try:
-        return Version(left) == Version(right)
+        candidate, wanted = Version(left), Version(right)
     except InvalidVersion:
-        return left == right
+        return False  # different texts, and not both versions: not the same
+    return pin_matches(candidate, wanted) if local_builds else candidate == wanted
 
 
 def wheel_version_from_url(url: str) -> str | None:
