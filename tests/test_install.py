@@ -41,6 +41,13 @@ def demo_wheel(directory: Path, version: str = "1.0", **kwargs: object) -> Path:
     )
 
 
+def hashed_requirements(directory: Path, pin: str, wheel: Path) -> Path:
+    """A requirements file in ``directory`` pinning ``pin`` to the hash of ``wheel``."""
+    requirements = directory / "requirements.txt"
+    requirements.write_text(f"{pin} --hash=sha256:{sha256_of(wheel)}\n")
+    return requirements
+
+
 def record_rows(venv: Path, dist_info: str) -> dict[str, tuple[str, str]]:
     with open(site_packages(venv) / dist_info / "RECORD", newline="") as record:
         return {row[0]: (row[1], row[2]) for row in csv.reader(record)}
@@ -126,8 +133,7 @@ def test_second_install_does_nothing_and_makes_no_request(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     wheel = demo_wheel(server.directory)
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"demo==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    requirements = hashed_requirements(tmp_path, "demo==1.0", wheel)
     venv = tmp_path / "venv"
     pinst("install", "-r", requirements, "--venv", venv, "-i", server.url)
     before = server.total_requests()
@@ -142,8 +148,7 @@ def test_warm_install_with_hashes_needs_no_network(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     wheel = demo_wheel(server.directory)
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"demo==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    requirements = hashed_requirements(tmp_path, "demo==1.0", wheel)
     pinst("install", "-r", requirements, "--venv", tmp_path / "one", "-i", server.url)
     before = server.total_requests()
 
@@ -249,8 +254,7 @@ def test_the_wheel_whose_hash_is_pinned_wins_over_a_better_tag(
     # A lock made before the project uploaded a wheel that fits better lists only the older
     # wheel's hash: pinst takes the wheel the hash names, as pip does, instead of failing.
     pure = fast_wheels(server.directory)
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"fast==1.0 --hash=sha256:{sha256_of(pure)}\n")
+    requirements = hashed_requirements(tmp_path, "fast==1.0", pure)
     venv = tmp_path / "venv"
     pinst("install", "-r", requirements, "--venv", venv, "-i", server.url)
     assert run_python(venv, "import fast; print(fast.KIND)") == "pure\n"
@@ -405,8 +409,7 @@ def test_an_entry_without_its_manifest_is_unpacked_again(
 ) -> None:
     """A damaged entry (its manifest gone) is never used: the next install replaces it."""
     wheel = demo_wheel(server.directory)
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"demo==1.0 --hash=sha256:{sha256_of(wheel)}\n")
+    requirements = hashed_requirements(tmp_path, "demo==1.0", wheel)
     pinst("install", "-r", requirements, "--venv", tmp_path / "one", "-i", server.url)
     entry = cache_dir / "entries-v1" / sha256_of(wheel)
     (entry / "manifest.json").unlink()
