@@ -47,6 +47,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(".", "mypy")
     session.run("mypy", "--strict", "src/pinst")
+    session.run("mypy", "--strict", "benchmarks")
 
 
 @nox.session

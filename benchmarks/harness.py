@@ -22,6 +22,11 @@ installs them and runs the harness, as root. The wheels are downloaded once into
 ~/.cache/pinst-bench/wheels, beside the harness's own up-to-date pip.
 
     python benchmarks/harness.py --scenarios cold,warm,noop --rounds 3 --no-write
+
+To measure a change, name another checkout of pinst as a tool (NAME=PATH): it runs in every
+round beside this one, and the report adds NAME/pinst. Such a run is only printed.
+
+    python benchmarks/harness.py --scenarios cold --rounds 7 --tools pinst,change=../wt,uv
 """
 
 from __future__ import annotations
@@ -185,7 +190,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds per scenario (default: 5)")
     parser.add_argument(
-        "--tools", default="pinst,uv,pip", help="comma-separated, in round order (default: all)"
+        "--tools",
+        default="pinst,uv,pip",
+        help="comma-separated, in round order (default: all); NAME=PATH adds another checkout "
+        "of pinst, to compare a change with this one",
     )
     parser.add_argument(
         "--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone"
@@ -204,6 +212,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown scenarios: {', '.join(unknown)} (choose from {', '.join(ALL)})")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if any("=" in tool for tool in args.tools):
+        args.no_write = True  # the docs' table compares this checkout with uv and pip only
     return args
 
 

@@ -15,6 +15,7 @@ START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
 MISSING = "—"
 WIDTH = 99  # the page's prose is wrapped at 100 columns
+OTHER_TOOLS = ("uv", "pip")  # any other tool is a build of pinst
 
 
 @dataclass(frozen=True)
@@ -109,30 +110,40 @@ def per_tool_table(
     return table([first, *run.tools], rows) if rows else []
 
 
+def compared(run: Run) -> list[tuple[str, str]]:
+    """The (tool, other) pairs a ratio is given for: each build of pinst over uv and pip, and
+    each other checkout of pinst (an A/B of a change) over this one."""
+    builds = [tool for tool in run.tools if tool not in OTHER_TOOLS]
+    others = [tool for tool in OTHER_TOOLS if tool in run.tools]
+    pairs = [(build, other) for build in builds for other in others]
+    if "pinst" in builds:
+        pairs += [(build, "pinst") for build in builds if build != "pinst"]
+    return pairs
+
+
 def time_table(run: Run) -> list[str]:
-    others = [tool for tool in ("uv", "pip") if tool in run.tools and "pinst" in run.tools]
+    pairs = compared(run)
     rows = []
     for result in run.timed:
         medians = [
             median_of(result.installs.get(tool, []), lambda i: i.seconds) for tool in run.tools
         ]
         cells = [MISSING if m is None else seconds(m) for m in medians]
-        rows.append([result.scenario.title, *cells, *(ratio(result, "pinst", o) for o in others)])
-    return table(["scenario", *run.tools, *(f"pinst/{o}" for o in others)], rows)
+        rows.append([result.scenario.title, *cells, *(ratio(result, *pair) for pair in pairs)])
+    return table(["scenario", *run.tools, *(f"{a}/{b}" for a, b in pairs)], rows)
 
 
 def rounds_table(run: Run) -> list[str]:
-    """Each round's pinst/other ratio, and their median: how much the machine's noise moved
-    the figures within the run."""
-    others = [tool for tool in ("uv", "pip") if tool in run.tools and "pinst" in run.tools]
+    """Each round's ratio of each compared pair, and their median: how much the machine's noise
+    moved the figures within the run."""
     rows = []
     for result in run.timed:
-        for other in others:
-            ratios = per_round_ratios(result, "pinst", other)
+        for tool, other in compared(run):
+            ratios = per_round_ratios(result, tool, other)
             if ratios:
                 listed = ", ".join(f"{value:.2f}" for value in ratios)
                 median = f"{statistics.median(ratios):.2f}"
-                rows.append([result.scenario.title, f"pinst/{other}", listed, median])
+                rows.append([result.scenario.title, f"{tool}/{other}", listed, median])
     if not rows:
         return []
     header = ["scenario", "ratio", "each round", "median"]

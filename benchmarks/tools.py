@@ -73,10 +73,12 @@ LAUNCHER = "import sys; from pinst.__main__ import main; sys.argv[0] = 'pinst'; 
 
 
 class Pinst(Tool):
-    """pinst from this checkout's src/, run by the harness's own interpreter as its launcher
-    runs it."""
+    """pinst from a checkout's src/ (this one's, unless another is named to compare a change
+    with), run by the harness's own interpreter as its launcher runs it."""
 
-    name = "pinst"
+    def __init__(self, name: str = "pinst", checkout: Path = CHECKOUT) -> None:
+        self.name = name
+        self.checkout = checkout
 
     def command(self, job: Job) -> list[str]:
         command = [sys.executable, "-c", LAUNCHER, "install", "-q", "-r", str(WORKLOAD)]
@@ -85,10 +87,10 @@ class Pinst(Tool):
         return [*command, "--compile-bytecode"] if job.compile else command
 
     def environment(self) -> dict[str, str]:
-        return {**clean_environment(), "PYTHONPATH": str(CHECKOUT / "src")}
+        return {**clean_environment(), "PYTHONPATH": str(self.checkout / "src")}
 
     def version(self) -> str:
-        return git_commit()
+        return git_commit(self.checkout)
 
     def can_compile(self) -> str | None:
         help_text = run_quiet(
@@ -158,17 +160,38 @@ def newest_pip(home: Path) -> Path:
     return pip
 
 
-def git_commit() -> str:
+def git_commit(checkout: Path = CHECKOUT) -> str:
     """The checkout's short commit, with `+dirty` when src/ has uncommitted changes."""
-    commit = run_quiet(["git", "-C", str(CHECKOUT), "rev-parse", "--short", "HEAD"]).strip()
-    changes = run_quiet(["git", "-C", str(CHECKOUT), "status", "--porcelain", "--", "src"])
+    commit = run_quiet(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"]).strip()
+    changes = run_quiet(["git", "-C", str(checkout), "status", "--porcelain", "--", "src"])
     return f"{commit}+dirty" if changes.strip() else commit
 
 
 def make_tools(names: list[str], pip: Path) -> list[Tool]:
-    """The tools named, in that order (the order of each round); `pip` is pip's executable."""
+    """The tools named, in that order (the order of each round); `pip` is pip's executable.
+
+    `NAME=PATH` is another checkout of pinst, at PATH, measured as the tool NAME beside this
+    one: an A/B of a change in one interleaved run.
+    """
     known: dict[str, Tool] = {"pinst": Pinst(), "uv": Uv(), "pip": Pip(pip)}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise SystemExit(f"unknown tools: {', '.join(unknown)} (choose from pinst, uv, pip)")
-    return [known[name] for name in names]
+    tools: list[Tool] = []
+    for name in names:
+        label, is_checkout, path = name.partition("=")
+        if is_checkout:
+            tools.append(other_checkout(label, Path(path)))
+        elif name in known:
+            tools.append(known[name])
+        else:
+            raise SystemExit(
+                f"unknown tool: {name} (choose from pinst, uv, pip, or NAME=PATH for another "
+                "checkout of pinst)"
+            )
+    return tools
+
+
+def other_checkout(name: str, checkout: Path) -> Pinst:
+    if not name.isidentifier() or name in ("pinst", "uv", "pip"):
+        raise SystemExit(f"{name!r} cannot name a checkout: use a word other than pinst, uv, pip")
+    if not (checkout / "src" / "pinst").is_dir():
+        raise SystemExit(f"{checkout} is not a checkout of pinst: it has no src/pinst")
+    return Pinst(name, checkout.resolve())
