@@ -44,6 +44,13 @@ HTML_ACCEPT = "text/html, application/vnd.pypi.simple.v1+html;q=0.9"
 HASH_ALGORITHMS = hashlib.algorithms_guaranteed
 # Whether a file, by its filename, is of interest (for a pin: of its version).
 Wanted = Callable[[str], bool]
+
+
+def everything(filename: str) -> bool:
+    """The ``Wanted`` that takes every file."""
+    return True
+
+
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
 
@@ -84,7 +91,7 @@ class Finder:
         self._lock = threading.Lock()
         self._linked: dict[str, list[DistributionFile]] = {}
 
-    def files(self, name: NormalizedName, wanted: Wanted | None = None) -> list[DistributionFile]:
+    def files(self, name: NormalizedName, wanted: Wanted = everything) -> list[DistributionFile]:
         """The files of project ``name`` (only those whose filename ``wanted`` accepts, if
         given): the first index that has the project, plus find-links."""
         from_index = self._from_indexes(name, wanted)
@@ -92,15 +99,13 @@ class Finder:
             file
             for location in self._find_links
             for file in self._linked_files(location)
-            if project_of(file.filename) == name and (wanted is None or wanted(file.filename))
+            if project_of(file.filename) == name and wanted(file.filename)
         ]
         if from_index is None and not linked:
             raise self._not_found(name)
         return [*(from_index or []), *linked]
 
-    def _from_indexes(
-        self, name: NormalizedName, wanted: Wanted | None
-    ) -> list[DistributionFile] | None:
+    def _from_indexes(self, name: NormalizedName, wanted: Wanted) -> list[DistributionFile] | None:
         for index_url in self._index_urls:
             page_url = f"{index_url.rstrip('/')}/{name}/"
             files = self._files_on(page_url, SIMPLE_ACCEPT, index_url, wanted)
@@ -132,7 +137,7 @@ class Finder:
         return _local_files(path, location)
 
     def _files_on(
-        self, url: str, accept: str, credentials_from: str, wanted: Wanted | None = None
+        self, url: str, accept: str, credentials_from: str, wanted: Wanted = everything
     ) -> list[DistributionFile] | None:
         """The files the page at ``url`` lists (those ``wanted`` accepts); None if the server has
         no such page, or, offline, if the cache has no copy.
@@ -241,7 +246,7 @@ def _read_links_file(path: Path, location: str) -> str:
 
 
 def parse_page(
-    page: Page, credentials_from: str, origin: str, wanted: Wanted | None = None
+    page: Page, credentials_from: str, origin: str, wanted: Wanted = everything
 ) -> list[DistributionFile]:
     """The files a simple-API page lists, as JSON (PEP 691) or HTML (PEP 503) by content type;
     with ``wanted``, only those whose filename it accepts.
@@ -256,12 +261,8 @@ def parse_page(
     parse = _parse_json if "json" in page.content_type else _parse_html
     return [
         replace(file, url=with_credentials(file.url, credentials_from))
-        for file in parse(page, origin, wanted or _everything)
+        for file in parse(page, origin, wanted)
     ]
-
-
-def _everything(filename: str) -> bool:
-    return True
 
 
 def _parse_json(page: Page, origin: str, wanted: Wanted) -> list[DistributionFile]:
