@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -34,7 +33,7 @@ def test_a_second_venv_of_the_same_python_needs_no_probe(
     monkeypatch.setattr(target, "_run_probe", no_probe)
     cached = target.inspect_interpreter(target.venv_python(second), facts)
 
-    assert cached == target._interpreter_from_json(json.loads(probed))
+    assert cached == target._interpreter_from_json(target._describe(probed, second))
     assert cached.scheme.purelib.is_relative_to(second)
 
 

@@ -1,8 +1,10 @@
 """The target venv and the facts about its interpreter that an install needs.
 
-``packaging`` can only compute tags and marker values for the interpreter it runs in, so pinst
-runs the target's interpreter once with a small probe script and caches the answer, keyed by the
-interpreter's real path, size and mtime: a warm install never starts a second Python.
+pinst runs the target's interpreter once with a small probe script (``_interpreter_probe.py``,
+standard library only, so that any Python answers it) for its raw facts, computes the wheel tags
+from them in its own process (``interpreter_tags.py``), and caches the result, keyed by the
+interpreter's real path, size and mtime: a warm install never starts a second Python. Targets
+are CPython 3.8 and newer and PyPy 3; an older Python is refused in words.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from pinst.venv_state import VenvLock, state_dir
 CREATING_MARK = "creating"  # in the venv's state directory while pinst creates the venv
 
 PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
-FACTS_FORMAT = 3
+FACTS_FORMAT = 4
+OLDEST_TARGET = (3, 8)
+SUPPORTED_TARGETS = "CPython 3.8 to 3.14 and PyPy 3"
+SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 
 
 class Scheme(NamedTuple):
@@ -130,22 +135,21 @@ def open_venv(
     ``inspect_interpreter``).
     """
     path = path.absolute()
-    created = False
-    if _needs_creating(path):
-        creating = state_dir(path) / CREATING_MARK
-        creating.parent.mkdir(parents=True, exist_ok=True)
-        creating.touch()  # a run killed while creating leaves it: the next one starts over
-        try:
-            create_venv(path, python)
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)  # nothing there was anybody else's
-            raise
-        creating.unlink()
-        created = True
-    else:
+    if not _needs_creating(path):
         _check_is_venv(path)
-    interpreter = inspect_interpreter(venv_python(path), facts_cache, while_probing)
-    return Venv(path=path, interpreter=interpreter, created=created)
+        interpreter = inspect_interpreter(venv_python(path), facts_cache, while_probing)
+        return Venv(path=path, interpreter=interpreter, created=False)
+    creating = state_dir(path) / CREATING_MARK
+    creating.parent.mkdir(parents=True, exist_ok=True)
+    creating.touch()  # a run killed while creating leaves it: the next one starts over
+    try:
+        create_venv(path, python, facts_cache)
+        creating.unlink()
+        interpreter = inspect_interpreter(venv_python(path), facts_cache, while_probing)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)  # nothing there was anybody else's
+        raise
+    return Venv(path=path, interpreter=interpreter, created=True)
 
 
 @contextmanager
@@ -214,13 +218,28 @@ def _check_is_venv(path: Path) -> None:
             f"--venv {path} is not a directory. Point --venv at a virtual environment, "
             "or at a path that does not exist yet for pinst to create one there."
         )
-    if not (path / "pyvenv.cfg").is_file() or not venv_python(path).exists():
+    if (path / "pyvenv.cfg").is_file() and venv_python(path).exists():
+        return
+    installed = _installation_python(path)
+    if installed is not None and not (path / "pyvenv.cfg").exists():
         raise PinstError(
-            f"{path} is not a virtual environment (it has no pyvenv.cfg or no "
-            f"{venv_python(path).relative_to(path)}). pinst only installs into venvs: pass "
-            "--venv with a new path and pinst will create one, or create it with "
-            f"'python -m venv {path}'."
+            f"{path} looks like a Python installation, not a virtual environment: it has "
+            f"{installed} but no pyvenv.cfg. pinst only installs into venvs, never into an "
+            "interpreter's own site-packages: pass --venv with a new path and pinst will create "
+            f"a venv there (add --python {installed} to make it from this Python)."
         )
+    raise PinstError(
+        f"{path} is not a virtual environment (it has no pyvenv.cfg or no "
+        f"{venv_python(path).relative_to(path)}). pinst only installs into venvs: pass "
+        "--venv with a new path and pinst will create one, or create it with "
+        f"'python -m venv {path}'."
+    )
+
+
+def _installation_python(path: Path) -> Path | None:
+    """The interpreter of the Python installation at ``path`` (``/usr``, a pyenv version)."""
+    names = ["python.exe"] if sys.platform == "win32" else ["bin/python3", "bin/python"]
+    return next((path / name for name in names if (path / name).is_file()), None)
 
 
 def find_python(python: str | None) -> str:
@@ -245,10 +264,12 @@ def find_python(python: str | None) -> str:
     )
 
 
-def create_venv(path: Path, python: str | None) -> None:
+def create_venv(path: Path, python: str | None, facts_cache: Path | None = None) -> None:
     import subprocess  # only for a new venv or interpreter: a warm run never needs it
 
     executable = find_python(python)
+    if python is not None:  # pinst's own Python runs, and is one it supports
+        check_python(Path(executable), python, facts_cache)
     result = subprocess.run(
         [executable, "-m", "venv", "--without-pip", str(path)],
         capture_output=True,
@@ -257,11 +278,91 @@ def create_venv(path: Path, python: str | None) -> None:
     )
     if result.returncode != 0:
         shutil.rmtree(path, ignore_errors=True)
-        detail = (result.stderr or result.stdout).strip().splitlines()
         raise PinstError(
             f"Could not create a virtual environment at {path} with {executable}: "
-            f"{detail[-1] if detail else 'exit status ' + str(result.returncode)}. "
+            f"{_telling_line(result.stderr or result.stdout, result.returncode)}. "
             "Check that the directory is writable and that this Python has the venv module."
+        )
+
+
+def check_python(executable: Path, asked: str, facts_cache: Path | None) -> None:
+    """Before a venv is made from ``--python``: it is a Python that runs, and one pinst supports.
+
+    A record in the facts cache says both for an interpreter probed before, such as the real
+    interpreter a venv's ``bin/python`` leads to. A probe's answer here is not cached: a base
+    installation's scheme is not a venv's (Debian puts it under /usr/local)."""
+    if facts_cache is not None and (facts_cache / f"{_interpreter_key(executable)}.json").is_file():
+        return
+    status, stdout, stderr = _probe(executable, lambda: None)
+    try:
+        facts = json.loads(stdout) if status == 0 else None
+    except ValueError:
+        facts = None
+    if not isinstance(facts, dict):
+        raise PinstError(_not_a_python(asked, executable, stderr or stdout, status))
+    _check_supported(facts, executable)
+
+
+def _not_a_python(asked: str, executable: Path, output: str, status: int) -> str:
+    where = f"the command {executable.name} found on PATH ({executable})"
+    if os.sep in asked:
+        where = str(executable)
+    said = _telling_line(output, status)
+    message = f"--python {asked}: {where} is not a working Python: it said '{said}'. "
+    listed = _pyenv_versions(output)
+    if "pyenv" not in output and listed is None:
+        return message + "Pass the full path of a Python interpreter instead."
+    suggestion = "the interpreter's full path"
+    if listed:
+        real = executable.parent.parent / "versions" / listed / "bin" / executable.name
+        suggestion = f"the interpreter's full path, such as {real}" if real.is_file() else ""
+        suggestion = suggestion or "the interpreter's full path"
+    return (
+        message + "It is a pyenv shim of a version pyenv has not selected here: pass "
+        f"{suggestion}, or select that version first ('pyenv shell {listed or 'VERSION'}', "
+        "or 'pyenv global' / 'pyenv local')."
+    )
+
+
+def _pyenv_versions(output: str) -> str | None:
+    """The first version a pyenv shim lists as having the command (after "exists in these
+    Python versions:"), if it lists one."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if "exists in these Python versions" in line:
+            following = [entry.strip() for entry in lines[index + 1 :] if entry.strip()]
+            return following[0] if following else None
+    return None
+
+
+def _telling_line(output: str, status: int) -> str:
+    """The line of a failed command's output that says what went wrong, without its final
+    punctuation (the message around it has its own): the last line of a traceback, else the
+    first line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if not lines:
+        return f"nothing, with exit status {status}"
+    line = lines[-1] if any(line.startswith("Traceback") for line in lines) else lines[0]
+    line = line.rstrip(" .:")
+    return line if len(line) <= 200 else line[:200] + "..."
+
+
+def _check_supported(facts: dict[str, object], executable: Path) -> None:
+    """Refuse, in words, an interpreter older than pinst can install for."""
+    version = facts.get("version_info")
+    implementation = str(facts.get("implementation", "Python"))
+    if not isinstance(version, list) or len(version) < 3:
+        raise PinstError(
+            f"The interpreter {executable} did not say which Python version it is. Check that "
+            f"it is a Python pinst supports ({SUPPORTED_TARGETS})."
+        )
+    name = {"cpython": "CPython", "pypy": "PyPy"}.get(implementation, implementation)
+    dotted = ".".join(str(part) for part in version[:3])
+    if tuple(version[:2]) < OLDEST_TARGET:
+        raise PinstError(
+            f"{executable} is {name} {dotted}, which pinst cannot install for: the targets it "
+            f"supports are {SUPPORTED_TARGETS} (and newer). Pass --python with a newer "
+            "interpreter, or recreate the venv with one."
         )
 
 
@@ -273,7 +374,7 @@ def inspect_interpreter(
     Tags, markers and the scheme's layout belong to the interpreter binary, not to the venv that
     runs it: a venv changes only ``sys.prefix``. So the facts are cached per real interpreter
     (path, size, mtime) and their paths rebased onto each venv's prefix: a new venv of a Python
-    pinst has seen before costs no subprocess.
+    pinst has seen before costs no subprocess, and no tag computation.
 
     A probe takes about 40 ms, nearly all of it in the other Python: ``while_probing`` runs
     meanwhile, so that work the run needs next is done in that time, not after it.
@@ -281,25 +382,34 @@ def inspect_interpreter(
     prefix = str(executable.absolute().parent.parent)  # <venv>/bin/python
     cached = facts_cache / f"{_interpreter_key(executable)}.json" if facts_cache else None
     if cached is not None and cached.is_file():
-        try:
-            facts = _rebased(json.loads(cached.read_text()), prefix)
-            if facts is not None:
-                return _interpreter_from_json(facts)
-        except (ValueError, KeyError, TypeError, AssertionError):
-            pass  # a damaged or old record: probe again and overwrite it
-    raw = _run_probe(executable, while_probing)
+        interpreter = _read_record(cached, prefix)
+        if interpreter is not None:
+            return interpreter
+    record = _describe(_run_probe(executable, while_probing), executable)
+    interpreter = _interpreter_from_json(record)
     if cached is not None:
-        _write_atomically(cached, raw)
-    return _interpreter_from_json(json.loads(raw))
+        _write_atomically(cached, json.dumps(record))
+    return interpreter
+
+
+def _read_record(cached: Path, prefix: str) -> Interpreter | None:
+    """The cached facts as they hold for the venv at ``prefix``; None for a record that is
+    damaged, of an older format, or that would send files anywhere but into the venv."""
+    try:
+        facts = _rebased(json.loads(cached.read_text()), prefix)
+        return None if facts is None else _interpreter_from_json(facts)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # probe again and overwrite it
 
 
 def _rebased(facts: dict[str, object], prefix: str) -> dict[str, object] | None:
     """The facts as the same interpreter would report them from ``prefix``, if derivable."""
-    old = str(facts["prefix"])
+    old = facts["prefix"]
     scheme = facts["scheme"]
-    assert isinstance(scheme, dict)
-    paths = [str(facts["executable"]), *map(str, scheme.values())]
-    if not all(path == old or path.startswith(old + os.sep) for path in paths):
+    if not isinstance(old, str) or not isinstance(scheme, dict):
+        return None
+    paths = [facts["executable"], *scheme.values()]
+    if not _plain_absolute(old) or not all(_plain_under(path, old) for path in paths):
         return None  # a layout not under the prefix: only a fresh probe can tell
 
     def rebase(path: object) -> str:
@@ -313,6 +423,15 @@ def _rebased(facts: dict[str, object], prefix: str) -> dict[str, object] | None:
     }
 
 
+def _plain_absolute(path: object) -> bool:
+    """An absolute path with no ``..`` in it, that cannot lead out of where it seems to be."""
+    return isinstance(path, str) and os.path.isabs(path) and ".." not in Path(path).parts
+
+
+def _plain_under(path: object, prefix: str) -> bool:
+    return _plain_absolute(path) and (path == prefix or str(path).startswith(prefix + os.sep))
+
+
 def _interpreter_key(executable: Path) -> str:
     real = executable.resolve()
     stat = real.stat()
@@ -320,53 +439,102 @@ def _interpreter_key(executable: Path) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:32]
 
 
-def _run_probe(executable: Path, while_probing: Callable[[], None]) -> str:
+def _probe(executable: Path, while_probing: Callable[[], None]) -> tuple[int, str, str]:
+    """Run the probe in ``executable``: its exit status, stdout and stderr.
+
+    ``-E -s``: the user's PYTHONPATH, PYTHONHOME and user site-packages are no part of what the
+    interpreter is (``-I`` would say both, but Python 2.7 does not know it and must answer)."""
     import subprocess
 
-    import packaging
-
-    packaging_parent = str(Path(packaging.__file__).parent.parent)
-    env = dict(os.environ, PYTHONPATH=packaging_parent)
-    env.pop("PYTHONHOME", None)
     with subprocess.Popen(
-        [str(executable), "-s", str(PROBE_SCRIPT)],
+        [str(executable), "-E", "-s", str(PROBE_SCRIPT)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
     ) as probe:
         try:
             while_probing()
         finally:
             stdout, stderr = probe.communicate()  # also when while_probing failed: no zombie
-    if probe.returncode != 0:
-        detail = stderr.strip().splitlines()
+    return probe.returncode, stdout, stderr
+
+
+def _run_probe(executable: Path, while_probing: Callable[[], None]) -> str:
+    """The probe's answer from a venv's interpreter, or the reason it gave none."""
+    status, stdout, stderr = _probe(executable, while_probing)
+    if status != 0:
         raise PinstError(
             f"Could not inspect the interpreter {executable}: "
-            f"{detail[-1] if detail else 'exit status ' + str(probe.returncode)}. "
-            "Check that it runs, or recreate the venv."
+            f"{_telling_line(stderr or stdout, status)}. Check that it runs, or recreate the venv."
         )
     return stdout
 
 
+def _describe(answer: str, executable: Path) -> dict[str, object]:
+    """The record pinst caches for an interpreter: its probe's answer, with the wheel tags
+    computed from it."""
+    from pinst.interpreter_tags import supported_tags  # only for an interpreter not seen before
+
+    try:
+        facts = json.loads(answer)
+        if not isinstance(facts, dict):
+            raise TypeError("not a JSON object")
+        _check_supported(facts, executable)
+        record: dict[str, object] = {
+            key: facts[key] for key in ("executable", "prefix", "cache_tag", "scheme", "markers")
+        }
+        record.update(
+            version=facts["version_info"][:3],
+            implementation=facts["implementation"],
+            tags=supported_tags(facts),
+        )
+        _interpreter_from_json(record)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise PinstError(
+            f"The interpreter {executable} answered pinst's probe with facts pinst cannot read "
+            f"({type(error).__name__}: {error}). Check that it is one of {SUPPORTED_TARGETS}, "
+            "or recreate the venv."
+        ) from None
+    return record
+
+
 def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
+    """An interpreter record read back; ValueError or TypeError if it is not one."""
     scheme = data["scheme"]
-    assert isinstance(scheme, dict)
+    if not isinstance(scheme, dict) or sorted(scheme) != sorted(SCHEME_KEYS):
+        raise ValueError(f"a scheme without exactly the keys {', '.join(SCHEME_KEYS)}")
+    if not all(_plain_absolute(path) for path in scheme.values()):
+        raise ValueError("a scheme path that is not absolute, or has '..' in it")
     version = data["version"]
-    assert isinstance(version, list)
+    if not isinstance(version, list) or len(version) != 3:
+        raise ValueError("a version that is not three numbers")
     markers = data["markers"]
-    assert isinstance(markers, dict)
+    if not isinstance(markers, dict):
+        raise TypeError("markers that are not a mapping")
     tags = data["tags"]
-    assert isinstance(tags, list)
+    if not isinstance(tags, list) or not tags:
+        raise ValueError("no tags")
     return Interpreter(
-        executable=Path(str(data["executable"])),
-        version=(int(version[0]), int(version[1]), int(version[2])),
-        implementation=str(data["implementation"]),
-        cache_tag=str(data["cache_tag"]),
-        scheme=Scheme(**{key: Path(value) for key, value in scheme.items()}),
-        markers={str(k): str(v) for k, v in markers.items()},
-        tags=tuple(str(tag) for tag in tags),
+        executable=Path(_text(data["executable"])),
+        version=(_number(version[0]), _number(version[1]), _number(version[2])),
+        implementation=_text(data["implementation"]),
+        cache_tag=_text(data["cache_tag"]),
+        scheme=Scheme(**{key: Path(_text(path)) for key, path in scheme.items()}),
+        markers={_text(key): _text(value) for key, value in markers.items()},
+        tags=tuple(_text(tag) for tag in tags),
     )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
+def _number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not a whole number")
+    return value
 
 
 def _write_atomically(path: Path, text: str) -> None:
