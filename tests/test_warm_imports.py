@@ -32,6 +32,8 @@ NOT_ON_THE_WARM_PATH = {
     "pinst.unpack": "only for unpacking",
     "pinst.lockfile": "only for pylock.toml",
     "pinst.bytecode": "only with --compile-bytecode",
+    "pinst.interpreter_tags": "only for an interpreter not seen before; the facts cache has them",
+    "packaging.tags": "its tags are computed once per interpreter and cached",
 }
 
 

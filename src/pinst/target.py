@@ -29,7 +29,7 @@ CREATING_MARK = "creating"  # in the venv's state directory while pinst creates 
 PROBE_SCRIPT = Path(__file__).with_name("_interpreter_probe.py")
 FACTS_FORMAT = 4
 OLDEST_TARGET = (3, 8)
-SUPPORTED_TARGETS = "CPython 3.8 to 3.14 and PyPy 3"
+SUPPORTED_TARGETS = "CPython 3.8 to 3.14 and PyPy 3.8 or newer"
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 
 
@@ -360,9 +360,9 @@ def _check_supported(facts: dict[str, object], executable: Path) -> None:
     dotted = ".".join(str(part) for part in version[:3])
     if tuple(version[:2]) < OLDEST_TARGET:
         raise PinstError(
-            f"{executable} is {name} {dotted}, which pinst cannot install for: the targets it "
-            f"supports are {SUPPORTED_TARGETS} (and newer). Pass --python with a newer "
-            "interpreter, or recreate the venv with one."
+            f"{executable} is {name} {dotted}, which pinst cannot install for: its targets are "
+            f"{SUPPORTED_TARGETS}. Pass --python with one of those, or recreate the venv with "
+            "one."
         )
 
 
