@@ -14,8 +14,14 @@ nox.options.reuse_existing_virtualenvs = True
 UV_VERSION = "0.13.9"
 # uv runs the docs' `uv pip compile` example (tests/test_doc_examples.py).
 TEST_DEPS = ["pytest", "hypothesis", f"uv=={UV_VERSION}"]
-# mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index.
-DEBIAN_TOOLS = {"mkfs.xfs": "xfsprogs", "mkfs.btrfs": "btrfs-progs", "nginx": "nginx"}
+# mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index;
+# PyPy is a target tests/test_pythons.py must cover.
+DEBIAN_TOOLS = {
+    "mkfs.xfs": "xfsprogs",
+    "mkfs.btrfs": "btrfs-progs",
+    "nginx": "nginx",
+    "pypy3": "pypy3",
+}
 
 
 def install_debian_tools(session: nox.Session) -> None:
