@@ -238,3 +238,24 @@ def test_a_distribution_can_forbid_manylinux_with_its_manylinux_module() -> None
     assert "manylinux2014_x86_64" not in platforms
     assert "manylinux_2_11_x86_64" in platforms
     assert "manylinux1_x86_64" in platforms
+
+
+def test_a_python_without_the_venv_module_is_named_once_in_plain_words(
+    pinst: Pinst, tmp_path: Path
+) -> None:
+    python = tmp_path / "python3"  # answers the probe, as Debian's Python without python3-venv
+    python.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-m" ]; then echo "/usr/bin/python3: No module named venv." >&2; exit 1; fi\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    python.chmod(0o755)
+
+    run = pinst("venv", tmp_path / "new", "--python", python, check=False)
+
+    assert run.returncode == 1, run.output
+    assert (
+        f"with {python}: /usr/bin/python3: No module named venv. Check that the directory"
+        in run.stderr
+    )
+    assert not (tmp_path / "new").exists()

@@ -385,11 +385,23 @@ def inspect_interpreter(
         interpreter = _read_record(cached, prefix)
         if interpreter is not None:
             return interpreter
-    record = _describe(_run_probe(executable, while_probing), executable)
+    record = _describe(_run_probe(executable, _also_import_tags(while_probing)), executable)
     interpreter = _interpreter_from_json(record)
     if cached is not None:
         _write_atomically(cached, json.dumps(record))
     return interpreter
+
+
+def _also_import_tags(while_probing: Callable[[], None]) -> Callable[[], None]:
+    """``while_probing``, after importing what computes the tags (``packaging.tags`` takes a
+    fair part of a probe's time): done while the probe runs, not after it."""
+
+    def both() -> None:
+        import pinst.interpreter_tags  # noqa: F401
+
+        while_probing()
+
+    return both
 
 
 def _read_record(cached: Path, prefix: str) -> Interpreter | None:
