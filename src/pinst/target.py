@@ -307,20 +307,19 @@ def _not_a_python(asked: str, executable: Path, output: str, status: int) -> str
     where = f"the command {executable.name} found on PATH ({executable})"
     if os.sep in asked:
         where = str(executable)
-    said = _telling_line(output, status)
-    message = f"--python {asked}: {where} is not a working Python: it said '{said}'. "
+    said = f"it said '{_telling_line(output, status)}'"
+    if not output.strip():
+        said = f"it exited with status {status} and printed no answer"
+    message = f"--python {asked}: {where} is not a working Python: {said}. "
+    if "pyenv" not in output:
+        return message + f"Pass --python the path of a working Python ({SUPPORTED_TARGETS})."
     listed = _pyenv_versions(output)
-    if "pyenv" not in output and listed is None:
-        return message + "Pass the full path of a Python interpreter instead."
-    suggestion = "the interpreter's full path"
-    if listed:
-        real = executable.parent.parent / "versions" / listed / "bin" / executable.name
-        suggestion = f"the interpreter's full path, such as {real}" if real.is_file() else ""
-        suggestion = suggestion or "the interpreter's full path"
+    real = executable.parent.parent / "versions" / (listed or "?") / "bin" / executable.name
+    example = f", such as {real}" if listed and real.is_file() else ""
     return (
-        message + "It is a pyenv shim of a version pyenv has not selected here: pass "
-        f"{suggestion}, or select that version first ('pyenv shell {listed or 'VERSION'}', "
-        "or 'pyenv global' / 'pyenv local')."
+        message + "It is a pyenv shim of a version pyenv has not selected here: pass the "
+        f"interpreter's full path{example}, or select that version first "
+        f"('pyenv shell {listed or 'VERSION'}', or 'pyenv global' / 'pyenv local')."
     )
 
 
@@ -341,7 +340,7 @@ def _telling_line(output: str, status: int) -> str:
     first line."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     if not lines:
-        return f"nothing, with exit status {status}"
+        return f"exit status {status}"
     line = lines[-1] if any(line.startswith("Traceback") for line in lines) else lines[0]
     line = line.rstrip(" .:")
     return line if len(line) <= 200 else line[:200] + "..."
