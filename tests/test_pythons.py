@@ -63,9 +63,11 @@ class Python(NamedTuple):
         return f"{self.implementation}-{self.version[0]}.{self.version[1]}"
 
 
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+
+
 def candidate_paths() -> list[str]:
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    found = sorted(glob.glob(str(pyenv / "versions" / "*" / "bin" / "python")))
+    found = sorted(glob.glob(str(PYENV_ROOT / "versions" / "*" / "bin" / "python")))
     found += [shutil.which(f"python3.{minor}") or "" for minor in range(6, 16)]
     found += [shutil.which("pypy3") or ""]
     return [path for path in found if path]
@@ -236,11 +238,12 @@ def reference_packaging(python: Python) -> tuple[str, str] | None:
     here (pip 24's packaging 24.1 supports 3.8)."""
     own = str(Path(packaging.__file__).parent.parent)
     candidates = [(own, packaging.__version__)]
-    pattern = str(Path.home() / ".pyenv/versions/*/lib/python*/site-packages/pip/_vendor")
+    pattern = str(PYENV_ROOT / "versions/*/lib/python*/site-packages/pip/_vendor")
     for vendored in glob.glob(pattern):
         text = Path(vendored, "packaging", "__init__.py").read_text()
         found = re.search(r'__version__ = "([^"]+)"', text)
-        if found and Path(vendored, "packaging", "tags.py").exists():
+        # Older ones lack tags the newer give (cp39-none-any): not a difference worth listing.
+        if found and int(found[1].split(".")[0]) >= 24:
             candidates.append((vendored, found[1]))
     candidates.sort(key=lambda item: tuple(int(n) for n in re.findall(r"\d+", item[1])[:2]))
     for directory, version in reversed(candidates):
