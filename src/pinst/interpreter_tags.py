@@ -174,7 +174,8 @@ def _has_manylinux_abi(facts: Mapping[str, Any], archs: Sequence[str]) -> bool:
     """As packaging checks it: 32-bit ARM and x86 need the hard-float / i386 ELF executable."""
     elf = facts["elf"]
     if "armv7l" in archs or "i686" in archs:
-        if not isinstance(elf, dict) or (elf["class"], elf["data"]) != (1, ELF_LITTLE_ENDIAN):
+        little_32_bit = (ELF_32_BIT, ELF_LITTLE_ENDIAN)
+        if not isinstance(elf, dict) or (elf["class"], elf["data"]) != little_32_bit:
             return False
         if "armv7l" in archs:
             flags = _integer(elf["flags"])
