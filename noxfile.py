@@ -8,7 +8,7 @@ import shutil
 import nox
 
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+nox.options.sessions = ["lint", "typecheck", "tests", "fuzz", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 UV_VERSION = "0.13.9"
@@ -40,6 +40,31 @@ def tests(session: nox.Session) -> None:
     install_debian_tools(session)
     session.install(".", *TEST_DEPS)
     session.run("pytest", *session.posargs)
+
+
+# Inputs per fuzz target in CI, from a fixed seed: a repeatable run of about three minutes on
+# two cores. `nox -s fuzz -- TARGET -max_total_time=600` hunts longer in one target.
+FUZZ_RUNS = {
+    "requirements": 20_000,
+    "lock": 20_000,
+    "index-page": 20_000,
+    "wheel-file": 10_000,
+    "wheel-members": 3_000,
+}
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the readers of untrusted input with atheris; a crash fails the session and is kept
+    under tests/fuzz/crashers/ for tests/test_fuzz_regressions.py to replay once fixed."""
+    session.install(".", "atheris")
+    env = {"PYTHONPATH": "."}  # tests.fuzz, from this checkout
+    common = ["-seed=1", "-timeout=30", "-rss_limit_mb=2048", "-print_final_stats=1"]
+    if session.posargs:
+        session.run("python", "-m", "tests.fuzz.run", *session.posargs, env=env)
+        return
+    for target, runs in FUZZ_RUNS.items():
+        session.run("python", "-m", "tests.fuzz.run", target, f"-runs={runs}", *common, env=env)
 
 
 @nox.session

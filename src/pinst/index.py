@@ -324,8 +324,14 @@ class _AnchorParser(HTMLParser):
 
 def _parse_html(page: Page, origin: str, wanted: Wanted) -> list[DistributionFile]:
     parser = _AnchorParser()
-    parser.feed(page.text)
-    parser.close()
+    try:
+        parser.feed(page.text)
+        parser.close()
+    except AssertionError as error:  # html.parser's way of refusing a malformed declaration
+        raise DownloadError(
+            f"The index page {redact(page.url)} is not an HTML page pinst can read ({error}). "
+            "Check that the index URL points at a PEP 503 simple index."
+        ) from None
     base = (_join(page.url, parser.base) if parser.base else None) or page.url
     files = []
     for anchor in parser.anchors:
