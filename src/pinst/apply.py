@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pinst.cache import Cache
+from pinst.cache import Cache, all_entry_caches
 from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.faults import with_fault_points
 from pinst.installed import InstalledDistribution
@@ -71,7 +71,9 @@ def apply_plan(
             "filesystem a cache with --entries-cache DIR (a writable directory on it)."
         )
     bytecode = (
-        _bytecode(prepared, venv, entries.cache, reporter) if options.compile_bytecode else {}
+        _bytecode(prepared, venv, cache, entries.cache, reporter)
+        if options.compile_bytecode
+        else {}
     )
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}{_why(linker)}")
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
@@ -155,10 +157,13 @@ def requested_name(pin: Pin, manifest: Manifest) -> str:
 
 
 def _bytecode(
-    prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
+    prepared: list[Prepared], venv: Venv, main: Cache, entries: Cache, reporter: Reporter
 ) -> dict[Path, Compilation]:
     from pinst.bytecode import compile_entries  # only with --compile-bytecode
 
+    # Other filesystems' entries may have this interpreter's bytecode already: copied, not
+    # compiled again.
+    elsewhere = [other for other in all_entry_caches(main) if other.root != entries.root]
     with reporter.phase("compile"):
         compiled = compile_entries(
             [(item.entry, item.manifest) for item in prepared],
@@ -166,6 +171,8 @@ def _bytecode(
             venv.interpreter.cache_tag,
             entries,
             workers=COMPILE_WORKERS,
+            elsewhere=elsewhere,
+            reporter=reporter,
         )
     reporter.detail(f"Bytecode ready in {reporter.timings['compile']:.2f}s")
     return compiled
