@@ -60,17 +60,41 @@ def test_a_terminal_gets_progress_bars_that_are_erased(
     pinst: Pinst, slow_index: IndexServer, tmp_path: Path
 ) -> None:
     status, shown, _ = run_on_terminal(
-        install_args(slow_index, tmp_path / "venv"), terminal_env(pinst), pinst.cwd
+        install_args(slow_index, tmp_path / "venv"), terminal_env(pinst), pinst.cwd, columns=160
     )
     assert status == 0, shown
     plain = COLOUR.sub("", shown)
-    assert re.search(r"Downloading ━*╌* \d/3 wheels", plain), plain
+    assert re.search(r"Downloading ━*╌* \d/3 wheels", plain), plain  # room for every word
     # Every bar is erased before the summary: no bar is left on the screen.
     summary = without_escapes(shown)
     assert "Downloading" not in summary and "━" not in summary, summary
     for pin in PINS:
         assert f"+ {pin}" in summary
     assert re.search(r"Installed 3 packages in \d", summary)
+
+
+def drawn_lines(shown: str) -> list[str]:
+    """Each state of the progress line as drawn: the text after each erase, colour dropped."""
+    plain = COLOUR.sub("", shown)
+    return [part.split("\r\n")[0] for part in plain.split(ERASE_LINE)[1:] if part.strip()]
+
+
+def test_at_80_columns_the_progress_line_fits_and_shows_bytes_and_speed(
+    pinst: Pinst, slow_index: IndexServer, tmp_path: Path
+) -> None:
+    status, shown, _ = run_on_terminal(
+        install_args(slow_index, tmp_path / "venv"), terminal_env(pinst), pinst.cwd, columns=80
+    )
+    assert status == 0, shown
+    lines = drawn_lines(shown)
+    assert lines, shown
+    assert all(len(line) < 80 for line in lines), lines
+    transfer = re.compile(r"\d+(\.\d)?/\d+(\.\d)? (B|KiB|MiB) [\d.]+ (B|KiB|MiB|GiB)/s")
+    # Nothing is cut: the downloads' bytes of their total, their speed, and the unpacking count.
+    complete = [
+        line for line in lines if transfer.search(line) and re.search(r"Unpack.* \d/3", line)
+    ]
+    assert complete, lines
 
 
 @pytest.mark.parametrize(

@@ -235,6 +235,7 @@ class Preparer:
                 workers=WORKERS,
                 pace=pace,
                 on_progress=downloads.add_bytes,
+                on_size=downloads.add_total_bytes,
                 on_ready=ready,
                 offline=self.offline,
             )
