@@ -25,6 +25,7 @@ from pinst.registry import record_install
 from pinst.report import Reporter, plural
 from pinst.report_json import RunReport
 from pinst.requirements import Pin, RequirementSet
+from pinst.settings import DEFAULT_INDEX_URL
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, venv_python
 from pinst.transaction import STOPPING, PackageChange, change_venv, removal
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from pinst.install import InstallOptions
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
-DEFAULT_INDEX_URL = "https://pypi.org/simple"
 COMPILE_WORKERS = max(2, os.cpu_count() or 2)  # processes: compiling is CPU-bound
 LINK_WORKERS = max(2, min(8, os.cpu_count() or 2))  # one per core: measured best (GIL, 2 cores)
 
