@@ -206,3 +206,15 @@ def test_json_report_gives_time_per_phase_and_downgrades(
     timings = report["timings_seconds"]
     assert {"plan", "fetch", "link", "record"} <= set(timings)
     assert all(isinstance(took, float) and took >= 0 for took in timings.values())
+
+
+def test_times_under_a_second_are_in_milliseconds(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "quick", "1.0")
+    run = pinst("install", "quick==1.0", "--venv", tmp_path / "venv", "-i", server.url)
+    prepared = re.search(r"Prepared 1 package in (\S+)\n", run.stderr)
+    installed = re.search(r"Installed 1 package in (\S+)\n", run.stderr)
+    assert prepared and installed, run.stderr
+    for took in (prepared[1], installed[1]):
+        assert re.fullmatch(r"\d+ms|[1-9]\d*\.\d\ds", took), took  # never "0.54s"

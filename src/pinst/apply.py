@@ -22,7 +22,7 @@ from pinst.materialise import Materialiser
 from pinst.plan import Plan
 from pinst.prepare import Prepared, Preparer, Sources
 from pinst.registry import record_install
-from pinst.report import Reporter, plural
+from pinst.report import Reporter, format_duration, summary_line
 from pinst.report_json import RunReport
 from pinst.requirements import Pin, RequirementSet
 from pinst.settings import DEFAULT_INDEX_URL
@@ -174,7 +174,7 @@ def _bytecode(
             elsewhere=elsewhere,
             reporter=reporter,
         )
-    reporter.detail(f"Bytecode ready in {reporter.timings['compile']:.2f}s")
+    reporter.detail(f"Bytecode ready in {format_duration(reporter.timings['compile'])}")
     return compiled
 
 
@@ -204,16 +204,15 @@ def _say_summary(
 ) -> None:
     for gone in removals:
         reporter.change("-", gone.name, gone.version)
+    replaced = 0
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:
             reporter.change("-", old.name, old.version)
+            replaced += 1
         marker = "~" if old is not None and old.version == version else "+"
         reporter.change(marker, item.change.pin.name, version)
-    uninstalled = f", uninstalled {plural(len(removals), 'package')}" if removals else ""
-    reporter.info(
-        f"Installed {plural(len(prepared), 'package')}{uninstalled} in {reporter.elapsed()}"
-    )
+    reporter.info(summary_line(len(prepared), replaced, len(removals), reporter.elapsed()))
     if reporter.timings:
         phases = ", ".join(f"{name} {seconds:.3f}s" for name, seconds in reporter.timings.items())
         reporter.detail(f"Time per phase: {phases}")
