@@ -37,6 +37,7 @@ class Layout(NamedTuple):
     short_labels: bool
     units: bool
     least_bar: int  # the narrowest bar drawn; 0 draws none
+    bare_finished: bool = False  # a finished phase shows its count without a bar
 
 
 # Richest first; the first whose text fits the terminal is drawn.
@@ -44,6 +45,7 @@ LAYOUTS = (
     Layout(short_labels=False, units=True, least_bar=5),
     Layout(short_labels=False, units=False, least_bar=5),
     Layout(short_labels=True, units=False, least_bar=3),
+    Layout(short_labels=True, units=False, least_bar=3, bare_finished=True),
     Layout(short_labels=True, units=False, least_bar=0),
 )
 
@@ -195,11 +197,12 @@ def fitted_line(bars: list[Bar], room: int) -> str:
     line = ""
     for layout in LAYOUTS:
         text = sum(len(bar.render(0, layout)) for bar in bars) + len(SEPARATOR) * (len(bars) - 1)
-        spare = room - text - len(bars)  # a space before each bar
-        width = min(BAR_WIDTH, spare // len(bars)) if layout.least_bar else 0
+        drawn = [bar for bar in bars if not (layout.bare_finished and bar.done >= bar.total)]
+        spare = room - text - len(drawn)  # a space before each bar drawn
+        width = min(BAR_WIDTH, spare // max(1, len(drawn))) if layout.least_bar else 0
         if layout.least_bar and width < layout.least_bar:
             continue
-        line = SEPARATOR.join(bar.render(width, layout) for bar in bars)
+        line = SEPARATOR.join(bar.render(width if bar in drawn else 0, layout) for bar in bars)
         if len(line) <= room:
             return line
     return line[:room]
