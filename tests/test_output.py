@@ -218,3 +218,23 @@ def test_times_under_a_second_are_in_milliseconds(
     assert prepared and installed, run.stderr
     for took in (prepared[1], installed[1]):
         assert re.fullmatch(r"\d+ms|[1-9]\d*\.\d\ds", took), took  # never "0.54s"
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120, 200])
+def test_a_large_set_keeps_every_count_on_the_line(columns: int) -> None:
+    import io
+
+    from pinst.progress import Display, fitted_line
+
+    display = Display(io.StringIO())
+    finding, downloading, unpacking = (
+        display.bar(label, 109, "wheels") for label in ("Finding", "Downloading", "Unpacking")
+    )
+    finding.done, downloading.done, unpacking.done = 109, 40, 12
+    downloading.bytes, downloading.total_bytes = 50_000_000, 130_000_000
+    downloading.started -= 6  # about 8 MiB/s
+
+    line = fitted_line([finding, downloading, unpacking], columns - 1)
+
+    assert len(line) < columns
+    assert re.search(r"109/109 .*40/109 .*47\.7/124\.0 MiB [\d.]+ \w+/s .*━*╌+ 12/109", line), line
