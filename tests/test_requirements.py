@@ -753,3 +753,19 @@ def test_install_warns_of_ignored_lines_and_checks_range_constraints(
     assert len(warnings) == 2, run.stderr
     assert "no-such-folder' is ignored: it is neither a file nor a directory" in warnings[0]
     assert "--config-settings is ignored" in warnings[1]
+
+
+def test_a_missing_find_links_folder_on_the_command_line_is_ignored_with_a_warning(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "alpha", "1.0")
+    missing = tmp_path / "no-such-folder"
+    venv = tmp_path / "venv"
+
+    run = pinst("install", "alpha==1.0", "--venv", venv, "-i", server.url, "-f", missing)
+
+    assert "+ alpha==1.0" in run.stderr
+    assert (
+        f"warning: --find-links location '{missing}' is ignored: it is neither a file nor a "
+        "directory" in run.stderr
+    )

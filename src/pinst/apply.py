@@ -11,6 +11,8 @@ import re
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from pinst.cache import Cache, all_entry_caches
 from pinst.entries_location import EntriesLocation, locate_entries
@@ -50,7 +52,8 @@ def apply_plan(
 ) -> None:
     interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
-    sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
+    find_links = _find_links(requirements, options, reporter)
+    sources = Sources(_index_urls(requirements, options), find_links)
     preparer = Preparer(
         interpreter=interpreter,
         sources=sources,
@@ -126,8 +129,26 @@ def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[s
     return list(dict.fromkeys([primary, *extras]))
 
 
-def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[str]:
-    return list(dict.fromkeys([*options.find_links, *requirements.find_links]))
+def _find_links(
+    requirements: RequirementSet, options: InstallOptions, reporter: Reporter
+) -> list[str]:
+    """The find-links locations; a path that is neither a file nor a directory is left out with
+    a warning, as pip leaves it out (a requirements file's were left out as it was read)."""
+    locations = list(dict.fromkeys([*options.find_links, *requirements.find_links]))
+    for location in filter(_missing_path, locations):
+        reporter.warn(
+            f"--find-links location '{location}' is ignored: it is neither a file nor a "
+            "directory (as pip ignores it). Fix the path, or leave the option out."
+        )
+    return [location for location in locations if not _missing_path(location)]
+
+
+def _missing_path(location: str) -> bool:
+    """Whether a find-links location is a path (or file: URL) to nothing; URLs are not."""
+    parts = urlsplit(location)
+    if parts.scheme == "file":
+        return not os.path.exists(url2pathname(parts.path))
+    return len(parts.scheme) <= 1 and not os.path.exists(location)  # <= 1: a drive letter
 
 
 def _package_change(
