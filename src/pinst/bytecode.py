@@ -10,13 +10,14 @@ venv's files, not the cache's.
 
 Once per interpreter means across filesystems too: an entry unpacked on a new filesystem takes
 the bytecode that another filesystem's entry of the same wheel already has, instead of compiling
-again (see ``copy_compilation``).
+again (see ``_copy_compilation``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -170,17 +171,15 @@ def _copy_from_elsewhere(
         if other_entry == entry or read_compilation(other_entry, cache_tag) is None:
             continue
         staged = cache.temporary_dir(f"bytecode-{entry.name[:12]}-")
-        if copy_compilation(other_entry, entry, manifest, cache_tag, staged):
+        if _copy_compilation(other_entry, entry, manifest, cache_tag, staged):
             if reporter is not None:
                 reporter.detail(f"Copied bytecode of {manifest.name} from {other.root}")
             return _publish(staged, bytecode_dir(entry, cache_tag))
-        import shutil  # only when a copy was refused
-
         shutil.rmtree(staged, ignore_errors=True)
     return None
 
 
-def copy_compilation(
+def _copy_compilation(
     source_entry: Path, entry: Path, manifest: Manifest, cache_tag: str, staged: Path
 ) -> bool:
     """Copy ``source_entry``'s bytecode for ``cache_tag`` into ``staged``, made valid for
