@@ -134,3 +134,56 @@ def test_environment_variable_turns_it_on(
     )
     assert pyc(venv, "boom").exists()
     assert os.access(venv / "bin" / "not-compiled.py", os.X_OK)
+
+
+def test_another_filesystem_copies_the_bytecode_instead_of_compiling(
+    pinst: Pinst, server: IndexServer, wheel: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    from tests.support.mounts import mounted
+
+    install(pinst, server, tmp_path / "first")
+    [main_pyc] = cache_dir.glob(f"entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*")
+    with mounted("tmpfs", tmp_path / "tmpfs", tmp_path) as tmpfs:
+        venv = tmpfs / "venv"
+        output = install(pinst, server, venv)
+
+        assert f"Copied bytecode of compiled from {cache_dir}" in output
+        [copied] = tmpfs.glob(
+            f".pinst-cache/entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*"
+        )
+        # Compiling again would name the tmpfs cache's source inside the code: a copy does not.
+        assert copied.read_bytes()[16:] == main_pyc.read_bytes()[16:]
+        assert str(cache_dir).encode() in copied.read_bytes()
+        assert not pyc(venv, "py2_only").exists()
+        before = pycache_state(venv)
+        import_everything(venv)
+        assert pycache_state(venv) == before  # valid for the tmpfs entry's own sources
+        result = subprocess.run(
+            [venv_python(venv), "-c", "import compiled.boom; compiled.boom.fail()"],
+            capture_output=True,
+            text=True,
+        )
+        assert str(site_packages(venv) / "compiled" / "boom.py") in result.stderr
+
+
+def test_bytecode_that_no_longer_matches_its_source_is_compiled_again_not_copied(
+    pinst: Pinst, server: IndexServer, wheel: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    from tests.support.mounts import mounted
+
+    install(pinst, server, tmp_path / "first")
+    # The main entry's source changes mtime (restored from a backup, say): its .pyc is stale.
+    [source] = cache_dir.glob("entries-v1/*/files/compiled/boom.py")
+    os.utime(source, (1_000_000_000, 1_000_000_000))
+    with mounted("tmpfs", tmp_path / "tmpfs", tmp_path) as tmpfs:
+        venv = tmpfs / "venv"
+        output = install(pinst, server, venv)
+
+        assert "Copied bytecode" not in output
+        [compiled] = tmpfs.glob(
+            f".pinst-cache/entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*"
+        )
+        assert str(tmpfs).encode() in compiled.read_bytes()  # compiled from the tmpfs entry
+        before = pycache_state(venv)
+        import_everything(venv)
+        assert pycache_state(venv) == before

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pinst.cache import Cache
+from pinst.cache_usage import format_size
 from pinst.registry import record_install, registered_venvs
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import IndexServer
@@ -343,3 +344,31 @@ def test_commands_cover_the_entries_cache_on_another_filesystem(
 
     assert "and 1 entries cache" in run.stderr
     assert not other.exists() and not os.listdir(cache_dir)
+
+
+def test_info_shows_the_net_saving_first_and_the_gross_labelled(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    payload = os.urandom(400_000)
+    build_wheel(server.directory, "heavy", "1.0", files={"heavy/blob.bin": payload})
+    for number in range(5):
+        venv = tmp_path / f"venv{number}"
+        pinst("install", "heavy==1.0", "--venv", venv, "--link-mode", "hardlink", "-i", server.url)
+
+    [main] = json.loads(pinst("cache", "info", "--json").stdout)["caches"]
+    # Five venvs link the files; the cache keeps them once: four copies saved, not five.
+    assert 5 * len(payload) <= main["saved_by_linking"] < 5 * len(payload) + 20_000
+    assert 4 * len(payload) <= main["saved_by_linking_net"] < 4 * len(payload) + 20_000
+    text = pinst("cache", "info").stdout
+    net, gross = format_size(main["saved_by_linking_net"]), format_size(main["saved_by_linking"])
+    assert f"saved by linking: {net} net ({gross} gross, less the " in text
+
+
+def test_info_one_symlinked_venv_saves_nothing_net(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "shared", "1.0", files={"shared.py": SHARED_CODE})
+    venv = tmp_path / "linked"
+    pinst("install", "shared==1.0", "--venv", venv, "--link-mode", "symlink", "-i", server.url)
+    total = json.loads(pinst("cache", "info", "--json").stdout)["total"]
+    assert total["saved_by_linking"] >= len(SHARED_CODE) and total["saved_by_linking_net"] == 0

@@ -265,3 +265,16 @@ def test_a_negating_flag_overrides_the_environment_and_config(
     assert refused.returncode == 1 and "--offline" in refused.stderr
     pinst(*args, "--no-offline", "--no-compile-bytecode", env={"PINST_OFFLINE": "1"})
     assert not list(venv.rglob("*.pyc"))
+
+
+def test_config_shows_the_effective_index_url_not_unset(pinst: Pinst) -> None:
+    text = pinst("config", "--no-config", env={"PINST_INDEX_URL": ""}).stdout
+    [line] = [line for line in text.splitlines() if line.startswith("index-url ")]
+    assert "https://pypi.org/simple" in line and "# default" in line, line
+    assert "(not set)" not in text
+    setting = effective(pinst, "--no-config")["index-url"]
+    assert setting["value"] == "https://pypi.org/simple" and setting["source"] == "default"
+
+    settings = effective(pinst, "--no-config", env={"PINST_INDEX_URL": "https://example.org/s"})
+    assert settings["index-url"]["value"] == "https://example.org/s"
+    assert settings["index-url"]["source"] == "environment PINST_INDEX_URL"

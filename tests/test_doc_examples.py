@@ -20,7 +20,8 @@ Dockerfiles. Each is one test case, ``page:line``, run through ``bash -c`` in a 
 An example must exit 0, unless the docs show it failing: a line of its output starts with
 ``error:`` (or ``bash:``), and then it must fail. Of the output the docs show, these lines are
 checked: ``+ name==1.0``, ``- name==1.0`` and ``~ name==1.0`` lines must be in the real output,
-``Installed/Uninstalled/Audited ...`` summaries up to the time, and ``error:``/``warning:``
+``Prepared/Installed/Uninstalled/Audited ...`` summaries up to the time (whose form, ``415ms``
+under a second and ``1.92s`` above, must be one pinst prints), and ``error:``/``warning:``
 lines up to their first path. A command the sandbox cannot run must be in ``SKIPS`` with the
 reason; any other fails, so that no new example goes unrun.
 """
@@ -500,6 +501,17 @@ def sandboxes(tmp_path_factory: pytest.TempPathFactory, index: IndexServer) -> I
 RUN_HERE = [example for example in EXAMPLES if run_here(example)]
 
 
+def test_the_docs_show_times_as_pinst_prints_them() -> None:
+    """Milliseconds under a second, seconds with two decimals above: never "0.54s"."""
+    wrong = [
+        f"{example.id}: {shown}"
+        for example in EXAMPLES
+        for shown in example.output
+        if (summary := SUMMARY.match(shown)) and not DURATION.fullmatch(summary[2])
+    ]
+    assert not wrong, wrong
+
+
 CASES = [
     pytest.param(example, id=example.id, marks=[pytest.mark.network] if on_pypi(example) else [])
     for example in RUN_HERE
@@ -565,7 +577,8 @@ def _problems(example: Example, status: int, output: str) -> list[str]:
 
 
 PACKAGE_LINE = re.compile(r"^[+~-] [\w.-]+==\S+$")
-SUMMARY = re.compile(r"^((?:Installed|Uninstalled|Audited) .*) in [\d.]+m?s$")
+SUMMARY = re.compile(r"^((?:Prepared|Installed|Uninstalled|Audited) .*) in ([\d.]+m?s)$")
+DURATION = re.compile(r"\d+ms|[1-9]\d*\.\d\ds")  # as report.format_duration writes them
 MESSAGE = re.compile(r"^(?:error|warning): ")
 
 

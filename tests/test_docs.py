@@ -130,3 +130,21 @@ def test_every_page_is_in_the_nav() -> None:
 def test_every_nav_entry_is_a_page() -> None:
     missing = sorted(page for page in nav_pages() if not (DOCS / page).is_file())
     assert not missing, f"mkdocs.yml lists pages that do not exist in docs/: {missing}"
+
+
+def table_cells(row: str) -> int:
+    """The cells of a Markdown table row; a | inside a code span does not divide cells."""
+    return len(CODE.sub("code", row.strip()).strip("|").split("|"))
+
+
+@pytest.mark.parametrize("page", sorted(DOCS.rglob("*.md")), ids=lambda page: page.name)
+def test_every_table_row_has_as_many_cells_as_its_header(page: Path) -> None:
+    wrong, header = [], 0
+    for number, line in enumerate(page.read_text().splitlines(), start=1):
+        if not line.startswith("|"):
+            header = 0
+        elif not header:
+            header = table_cells(line)
+        elif table_cells(line) != header:
+            wrong.append(f"{page.name}:{number}: {table_cells(line)} cells, header {header}")
+    assert not wrong, wrong

@@ -60,17 +60,41 @@ def test_a_terminal_gets_progress_bars_that_are_erased(
     pinst: Pinst, slow_index: IndexServer, tmp_path: Path
 ) -> None:
     status, shown, _ = run_on_terminal(
-        install_args(slow_index, tmp_path / "venv"), terminal_env(pinst), pinst.cwd
+        install_args(slow_index, tmp_path / "venv"), terminal_env(pinst), pinst.cwd, columns=160
     )
     assert status == 0, shown
     plain = COLOUR.sub("", shown)
-    assert re.search(r"Downloading ━*╌* \d/3 wheels", plain), plain
+    assert re.search(r"Downloading ━*╌* \d/3 wheels", plain), plain  # room for every word
     # Every bar is erased before the summary: no bar is left on the screen.
     summary = without_escapes(shown)
     assert "Downloading" not in summary and "━" not in summary, summary
     for pin in PINS:
         assert f"+ {pin}" in summary
     assert re.search(r"Installed 3 packages in \d", summary)
+
+
+def drawn_lines(shown: str) -> list[str]:
+    """Each state of the progress line as drawn: the text after each erase, colour dropped."""
+    plain = COLOUR.sub("", shown)
+    return [part.split("\r\n")[0] for part in plain.split(ERASE_LINE)[1:] if part.strip()]
+
+
+def test_at_80_columns_the_progress_line_fits_and_shows_bytes_and_speed(
+    pinst: Pinst, slow_index: IndexServer, tmp_path: Path
+) -> None:
+    status, shown, _ = run_on_terminal(
+        install_args(slow_index, tmp_path / "venv"), terminal_env(pinst), pinst.cwd, columns=80
+    )
+    assert status == 0, shown
+    lines = drawn_lines(shown)
+    assert lines, shown
+    assert all(len(line) < 80 for line in lines), lines
+    transfer = re.compile(r"\d+(\.\d)?/\d+(\.\d)? (B|KiB|MiB) [\d.]+ (B|KiB|MiB|GiB)/s")
+    # Nothing is cut: the downloads' bytes of their total, their speed, and the unpacking count.
+    complete = [
+        line for line in lines if transfer.search(line) and re.search(r"Unpack.* \d/3", line)
+    ]
+    assert complete, lines
 
 
 @pytest.mark.parametrize(
@@ -182,3 +206,35 @@ def test_json_report_gives_time_per_phase_and_downgrades(
     timings = report["timings_seconds"]
     assert {"plan", "fetch", "link", "record"} <= set(timings)
     assert all(isinstance(took, float) and took >= 0 for took in timings.values())
+
+
+def test_times_under_a_second_are_in_milliseconds(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "quick", "1.0")
+    run = pinst("install", "quick==1.0", "--venv", tmp_path / "venv", "-i", server.url)
+    prepared = re.search(r"Prepared 1 package in (\S+)\n", run.stderr)
+    installed = re.search(r"Installed 1 package in (\S+)\n", run.stderr)
+    assert prepared and installed, run.stderr
+    for took in (prepared[1], installed[1]):
+        assert re.fullmatch(r"\d+ms|[1-9]\d*\.\d\ds", took), took  # never "0.54s"
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120, 200])
+def test_a_large_set_keeps_every_count_on_the_line(columns: int) -> None:
+    import io
+
+    from pinst.progress import Display, fitted_line
+
+    display = Display(io.StringIO())
+    finding, downloading, unpacking = (
+        display.bar(label, 109, "wheels") for label in ("Finding", "Downloading", "Unpacking")
+    )
+    finding.done, downloading.done, unpacking.done = 109, 40, 12
+    downloading.bytes, downloading.total_bytes = 50_000_000, 130_000_000
+    downloading.started -= 6  # about 8 MiB/s
+
+    line = fitted_line([finding, downloading, unpacking], columns - 1)
+
+    assert len(line) < columns
+    assert re.search(r"109/109 .*40/109 .*47\.7/124\.0 MiB [\d.]+ \w+/s .*━*╌+ 12/109", line), line

@@ -17,6 +17,9 @@ from pinst.requirements import (
     Pin,
     read_requirements,
 )
+from tests.conftest import Pinst
+from tests.support.index_server import IndexServer
+from tests.support.wheels import build_wheel
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -596,16 +599,66 @@ def test_a_pinned_requirement_takes_hashes_from_an_agreeing_constraint() -> None
     assert (pin.hashes, str(pin.origin)) == ({"sha256": {SHA_A}}, "requirements.txt:2")
 
 
-@pytest.mark.parametrize(
-    ("constraint", "advice"),
-    [("six>=1", "does not pin one version"), ("six[test]==1.17.0", "has extras")],
-)
-def test_constraints_must_be_exact_pins_without_extras(constraint: str, advice: str) -> None:
-    write("constraints.txt", f"{constraint}\n")
+def test_constraints_cannot_have_extras() -> None:
+    write("constraints.txt", "six[test]==1.17.0\n")
     message = read_error("-c constraints.txt\nsix\n")
 
-    assert message.startswith(f"constraints.txt:1: the constraint '{constraint}'")
-    assert advice in message
+    assert message.startswith("constraints.txt:1: the constraint 'six[test]==1.17.0'")
+    assert "has extras" in message
+
+
+def test_a_range_constraint_checks_the_pin_of_its_project() -> None:
+    write("constraints.txt", "requests<2\nunrequested>=5\n")
+
+    (pin,) = pins("-c constraints.txt\nrequests==1.5\n")
+    assert (pin.name, pin.version) == ("requests", "1.5")  # and unrequested is ignored, as pip
+
+    message = select_error("-c constraints.txt\nrequests==2.32.3\n")
+    assert message.startswith("requirements.txt:2: 'requests==2.32.3' pins version 2.32.3")
+    assert_mentions(message, "'requests<2' at constraints.txt:1", "does not allow")
+
+
+def test_a_range_constraint_checks_a_wheel_url_and_gives_its_hashes() -> None:
+    write("constraints.txt", f"demo>=1 --hash=sha256:{SHA_A}\n")
+    url = f"https://files.example.org/{WHEEL}"
+
+    (pin,) = pins(f"-c constraints.txt\ndemo @ {url} --hash=sha256:{SHA_A}\n")
+    assert (pin.url, pin.hashes) == (url, {"sha256": {SHA_A}})
+
+    write("constraints.txt", "demo<1\n")
+    assert "does not allow" in select_error(f"-c constraints.txt\ndemo @ {url}\n")
+
+
+def test_a_range_constraint_does_not_pin_an_unpinned_requirement() -> None:
+    write("constraints.txt", "six>=1\n")
+    message = read_error("-c constraints.txt\nsix\n")
+
+    assert_mentions(message, "requirements.txt:2: 'six' does not pin an exact version", *PIN_ADVICE)
+
+
+def test_config_settings_are_accepted_with_a_note() -> None:
+    parsed = read(
+        "six==1.17.0 --config-settings=editable_mode=compat -C key=value\n"
+        "--config-settings build-dir=/tmp/b\n"
+        "attrs==25.1.0\n"
+    )
+
+    assert [pin.name for pin in parsed.select(environment()).pins] == ["six", "attrs"]
+    [note] = parsed.notes  # once per file
+    assert note.startswith("requirements.txt:1: --config-settings is ignored")
+    assert "wheels, which need no build" in note
+
+
+def test_a_missing_find_links_folder_is_ignored_with_a_warning() -> None:
+    Path("wheels").mkdir()
+    parsed = read("-f ./missing\n--find-links wheels\nsix==1.17.0\n")
+
+    assert parsed.select(environment()).find_links == [str(Path("wheels").absolute())]
+    [note] = parsed.notes
+    assert note.startswith(
+        f"requirements.txt:1: --find-links location '{Path('missing').absolute()}'"
+    )
+    assert "is ignored: it is neither a file nor a directory" in note
 
 
 def test_constraints_with_markers_pin_per_environment() -> None:
@@ -672,3 +725,47 @@ def test_pin_shaped_lines_parse_or_raise_pinst_error(
             assert pin.version is not None or pin.url is not None
     except PinstError as error:
         assert error.message.startswith("requirements.txt:1")
+
+
+# -- As a user sees it ----------------------------------------------------------------------------
+
+
+def test_install_warns_of_ignored_lines_and_checks_range_constraints(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "alpha", "1.0")
+    requirements = write(
+        "requirements.txt", "-f ./no-such-folder\nalpha==1.0 --config-settings key=value\n"
+    ).absolute()
+    constraints = write("constraints.txt", "alpha<1\nunrequested<1\n").absolute()
+    venv = tmp_path / "venv"
+    args = ("install", "-r", requirements, "--venv", venv, "-i", server.url)
+
+    refused = pinst(*args, "-c", constraints, check=False)
+    assert refused.returncode == 1
+    assert "'alpha==1.0' pins version 1.0, which the constraint 'alpha<1' at" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    write("constraints.txt", "alpha<2\nunrequested<1\n")
+    run = pinst(*args, "-c", constraints)
+    assert "+ alpha==1.0" in run.stderr
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2, run.stderr
+    assert "no-such-folder' is ignored: it is neither a file nor a directory" in warnings[0]
+    assert "--config-settings is ignored" in warnings[1]
+
+
+def test_a_missing_find_links_folder_on_the_command_line_is_ignored_with_a_warning(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    build_wheel(server.directory, "alpha", "1.0")
+    missing = tmp_path / "no-such-folder"
+    venv = tmp_path / "venv"
+
+    run = pinst("install", "alpha==1.0", "--venv", venv, "-i", server.url, "-f", missing)
+
+    assert "+ alpha==1.0" in run.stderr
+    assert (
+        f"warning: --find-links location '{missing}' is ignored: it is neither a file nor a "
+        "directory" in run.stderr
+    )

@@ -78,7 +78,8 @@ def test_sync_removes_upgrades_and_installs_into_what_a_fresh_install_makes(
     prepared, *lines = run.stderr.splitlines()
     assert prepared.startswith("Prepared 2 packages in ")  # new and old 2.0: downloaded, unpacked
     assert lines[:5] == ["- gone==1.0", "- pip==1.0", "+ new==1.0", "- old==1.0", "+ old==2.0"]
-    assert lines[5].startswith("Installed 2 packages, uninstalled 2 packages in ")
+    # The counts match the lines: two "+", three "-" (one old version replaced, two unlisted).
+    assert lines[5].startswith("Installed 2 packages, replaced 1, uninstalled 2 in ")
     assert not (before / "bin" / "gone-tool").exists()
     assert (before / "bin" / "new-tool").is_file()
     fresh = tmp_path / "fresh"

@@ -11,8 +11,10 @@ import re
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
-from pinst.cache import Cache
+from pinst.cache import Cache, all_entry_caches
 from pinst.entries_location import EntriesLocation, locate_entries
 from pinst.faults import with_fault_points
 from pinst.installed import InstalledDistribution
@@ -22,9 +24,10 @@ from pinst.materialise import Materialiser
 from pinst.plan import Plan
 from pinst.prepare import Prepared, Preparer, Sources
 from pinst.registry import record_install
-from pinst.report import Reporter, plural
+from pinst.report import Reporter, format_duration, summary_line
 from pinst.report_json import RunReport
 from pinst.requirements import Pin, RequirementSet
+from pinst.settings import DEFAULT_INDEX_URL
 from pinst.stamp import remove_stamp
 from pinst.target import Venv, venv_python
 from pinst.transaction import STOPPING, PackageChange, change_venv, removal
@@ -34,7 +37,6 @@ if TYPE_CHECKING:
     from pinst.install import InstallOptions
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
-DEFAULT_INDEX_URL = "https://pypi.org/simple"
 COMPILE_WORKERS = max(2, os.cpu_count() or 2)  # processes: compiling is CPU-bound
 LINK_WORKERS = max(2, min(8, os.cpu_count() or 2))  # one per core: measured best (GIL, 2 cores)
 
@@ -50,7 +52,8 @@ def apply_plan(
 ) -> None:
     interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
-    sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
+    find_links = _find_links(requirements, options, reporter)
+    sources = Sources(_index_urls(requirements, options), find_links)
     preparer = Preparer(
         interpreter=interpreter,
         sources=sources,
@@ -71,7 +74,9 @@ def apply_plan(
             "filesystem a cache with --entries-cache DIR (a writable directory on it)."
         )
     bytecode = (
-        _bytecode(prepared, venv, entries.cache, reporter) if options.compile_bytecode else {}
+        _bytecode(prepared, venv, cache, entries.cache, reporter)
+        if options.compile_bytecode
+        else {}
     )
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}{_why(linker)}")
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
@@ -124,8 +129,26 @@ def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[s
     return list(dict.fromkeys([primary, *extras]))
 
 
-def _find_links(requirements: RequirementSet, options: InstallOptions) -> list[str]:
-    return list(dict.fromkeys([*options.find_links, *requirements.find_links]))
+def _find_links(
+    requirements: RequirementSet, options: InstallOptions, reporter: Reporter
+) -> list[str]:
+    """The find-links locations; a path that is neither a file nor a directory is left out with
+    a warning, as pip leaves it out (a requirements file's were left out as it was read)."""
+    locations = list(dict.fromkeys([*options.find_links, *requirements.find_links]))
+    for location in filter(_missing_path, locations):
+        reporter.warn(
+            f"--find-links location '{location}' is ignored: it is neither a file nor a "
+            "directory (as pip ignores it). Fix the path, or leave the option out."
+        )
+    return [location for location in locations if not _missing_path(location)]
+
+
+def _missing_path(location: str) -> bool:
+    """Whether a find-links location is a path (or file: URL) to nothing; URLs are not."""
+    parts = urlsplit(location)
+    if parts.scheme == "file":
+        return not os.path.exists(url2pathname(parts.path))
+    return len(parts.scheme) <= 1 and not os.path.exists(location)  # <= 1: a drive letter
 
 
 def _package_change(
@@ -155,10 +178,13 @@ def requested_name(pin: Pin, manifest: Manifest) -> str:
 
 
 def _bytecode(
-    prepared: list[Prepared], venv: Venv, entries: Cache, reporter: Reporter
+    prepared: list[Prepared], venv: Venv, main: Cache, entries: Cache, reporter: Reporter
 ) -> dict[Path, Compilation]:
     from pinst.bytecode import compile_entries  # only with --compile-bytecode
 
+    # Other filesystems' entries may have this interpreter's bytecode already: copied, not
+    # compiled again.
+    elsewhere = [other for other in all_entry_caches(main) if other.root != entries.root]
     with reporter.phase("compile"):
         compiled = compile_entries(
             [(item.entry, item.manifest) for item in prepared],
@@ -166,8 +192,10 @@ def _bytecode(
             venv.interpreter.cache_tag,
             entries,
             workers=COMPILE_WORKERS,
+            elsewhere=elsewhere,
+            reporter=reporter,
         )
-    reporter.detail(f"Bytecode ready in {reporter.timings['compile']:.2f}s")
+    reporter.detail(f"Bytecode ready in {format_duration(reporter.timings['compile'])}")
     return compiled
 
 
@@ -197,16 +225,15 @@ def _say_summary(
 ) -> None:
     for gone in removals:
         reporter.change("-", gone.name, gone.version)
+    replaced = 0
     for item in sorted(prepared, key=lambda item: item.change.pin.name):
         old, version = item.change.replaces, item.manifest.version
         if old is not None and old.version != version:
             reporter.change("-", old.name, old.version)
+            replaced += 1
         marker = "~" if old is not None and old.version == version else "+"
         reporter.change(marker, item.change.pin.name, version)
-    uninstalled = f", uninstalled {plural(len(removals), 'package')}" if removals else ""
-    reporter.info(
-        f"Installed {plural(len(prepared), 'package')}{uninstalled} in {reporter.elapsed()}"
-    )
+    reporter.info(summary_line(len(prepared), replaced, len(removals), reporter.elapsed()))
     if reporter.timings:
         phases = ", ".join(f"{name} {seconds:.3f}s" for name, seconds in reporter.timings.items())
         reporter.detail(f"Time per phase: {phases}")

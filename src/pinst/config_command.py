@@ -5,8 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pinst.settings import SETTINGS, Settings
+from pinst.settings import DEFAULT, DEFAULT_INDEX_URL, SETTINGS, Settings, Value
 from pinst.urls import redact
+
+# What a setting left at its default of "none" means in effect, and a note on it: the value
+# is shown, not "(not set)", so that the user sees what pinst will do.
+EFFECTIVE_DEFAULTS: dict[str, tuple[object, str]] = {
+    "index-url": (DEFAULT_INDEX_URL, "a requirements file's --index-url comes first"),
+    "entries-cache": (
+        "(automatic)",
+        "one per filesystem: the main cache, or a .pinst-cache made on the venv's",
+    ),
+}
 
 
 def show_settings(settings: Settings, output_format: str) -> None:
@@ -17,22 +27,37 @@ def show_settings(settings: Settings, output_format: str) -> None:
     print(f"# config files: {', '.join(files) if files else 'none'}")
     width = max(len(setting.key) for setting in SETTINGS)
     for setting in SETTINGS:
-        value = settings.values[setting.key]
-        print(f"{setting.key:<{width}} = {_text(value.value):<30} # {value.source}")
+        value, note = effective(setting.key, settings.values[setting.key])
+        source = f"{value.source}; {note}" if note else value.source
+        print(f"{setting.key:<{width}} = {_text(value.value):<30} # {source}")
+
+
+def effective(key: str, value: Value) -> tuple[Value, str]:
+    """The value in effect, and a note on it when it is a default with a condition."""
+    if value.source == DEFAULT and value.value is None and key in EFFECTIVE_DEFAULTS:
+        shown, note = EFFECTIVE_DEFAULTS[key]
+        return Value(shown, DEFAULT), note
+    return value, ""
 
 
 def _as_json(settings: Settings) -> dict[str, object]:
     return {
         "settings": {
-            setting.key: {
-                "value": _plain(settings.values[setting.key].value),
-                "source": settings.values[setting.key].source,
-                "variable": setting.variable,
-            }
+            setting.key: _json_setting(setting.key, setting.variable, settings.values[setting.key])
             for setting in SETTINGS
         },
         "files": [str(file.path) for file in settings.discovery.files],
     }
+
+
+def _json_setting(key: str, variable: str, value: Value) -> dict[str, object]:
+    shown, note = effective(key, value)
+    # JSON keeps null for the automatic entries cache: there is no one path to give.
+    plain = None if key == "entries-cache" and value.value is None else _plain(shown.value)
+    setting: dict[str, object] = {"value": plain, "source": shown.source, "variable": variable}
+    if note:
+        setting["note"] = note
+    return setting
 
 
 def _plain(value: object) -> object:
@@ -48,7 +73,7 @@ def _plain(value: object) -> object:
 
 def _text(value: object) -> str:
     if value is None:
-        return "(not set)"  # for index-url: a requirements file's --index-url, else PyPI
+        return "(not set)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

@@ -63,6 +63,7 @@ def find_and_download(
     *,
     workers: int = 8,
     on_progress: Callable[[int], None] | None = None,
+    on_size: Callable[[int], None] | None = None,
     retry: RetryPolicy | None = None,
     on_ready: Callable[[int, Path], None] | None = None,
     offline: bool = False,
@@ -72,7 +73,8 @@ def find_and_download(
 
     Each wheel is downloaded as soon as its finder returns, in the same worker thread, so the
     downloads do not wait for the last index page. ``on_progress`` receives the number of bytes
-    just written, from the worker threads. ``on_ready`` receives each position and wheel as soon
+    just written, from the worker threads, and ``on_size`` each download's size once it is known
+    (its Content-Length). ``on_ready`` receives each position and wheel as soon
     as it is verified, in this thread, so that the next stage can start on it. The first failure
     (of a finder or a download) is raised; downloads still running then stop at their next
     chunk. ``offline``: a wheel that is neither cached nor a local file is an error.
@@ -86,6 +88,7 @@ def find_and_download(
         retry,
         on_progress or (lambda _size: None),
         pace or Pace(cores=workers, most=workers),
+        on_size or (lambda _size: None),
     )
     results: list[Path | None] = [None] * len(finders)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(finders)))) as pool:
@@ -176,6 +179,7 @@ class _Job:
     retry: RetryPolicy | None
     on_progress: Callable[[int], None]
     pace: Pace
+    on_size: Callable[[int], None]
     stop: threading.Event = field(default_factory=threading.Event)
     turns: _Turns = field(default_factory=lambda: _Turns(os.cpu_count() or 1, TRANSFER_PATIENCE))
 
@@ -219,7 +223,14 @@ class _Job:
             return self._copy_local(item, local, target, algorithms)
         from pinst import http
 
+        sized = False  # said once, though a retry sends the header again
+
         def save(response: httpx.Response) -> dict[str, str]:
+            nonlocal sized
+            length = response.headers.get("content-length", "")
+            if not sized and length.isdigit():
+                sized = True
+                self.on_size(int(length))
             # The pieces as they come off the connection (at most 64 KiB each): re-cutting
             # them to a fixed size cost 15% of the download time (0.29 against 0.25 s for the
             # benchmark's 124 MB from a local index, 8 threads).
@@ -252,6 +263,7 @@ class _Job:
     ) -> dict[str, str]:
         try:
             with open(source, "rb") as stream:
+                self.on_size(os.fstat(stream.fileno()).st_size)
                 return self._write(iter(lambda: stream.read(CHUNK), b""), target, algorithms)
         except FileNotFoundError:
             raise PinstError(

@@ -67,6 +67,8 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
         options.constraint_files,
         require_hashes=options.require_hashes,
     )
+    for note in parsed.notes:  # lines read that change nothing, such as --config-settings
+        reporter.warn(note)
     if (options.lock_extras or options.lock_groups) and parsed.lock is None:
         raise UsageError(
             "--extra and --group choose what to install from a PEP 751 lock file "

@@ -20,7 +20,7 @@ from pinst.errors import DownloadError, PinstError, advice_for, describe
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.manifest import Manifest, entry_for
 from pinst.plan import Change
-from pinst.report import Reporter, plural
+from pinst.report import Reporter, format_duration, plural
 from pinst.requirements import Pin
 from pinst.target import Interpreter
 from pinst.urls import redact_text, strip_credentials
@@ -144,7 +144,8 @@ class Preparer:
         work = [item for item in prepared if item.source is not Source.UNPACKED]
         if work:
             seconds = sum(self.reporter.timings.get(phase, 0.0) for phase in ("unpack", "fetch"))
-            self.reporter.info(f"Prepared {plural(len(work), 'package')} in {seconds:.2f}s")
+            took = format_duration(seconds)
+            self.reporter.info(f"Prepared {plural(len(work), 'package')} in {took}")
 
     def _cached(self, change: Change) -> Prepared | Path | None:
         """The best fitting of the pin's sha256 hashes already unpacked, or else downloaded.
@@ -235,6 +236,7 @@ class Preparer:
                 workers=WORKERS,
                 pace=pace,
                 on_progress=downloads.add_bytes,
+                on_size=downloads.add_total_bytes,
                 on_ready=ready,
                 offline=self.offline,
             )

@@ -1,5 +1,10 @@
 """Live progress on a terminal: one line of bars, redrawn in place, erased when done.
 
+The line fits the terminal's width: it is drawn in the richest of several forms that fits
+(``LAYOUTS``: shorter labels, no unit words, narrower bars, then no bars), so that at 80 columns
+the last phase's count is still on screen. Downloads show bytes done of the total known so far
+and the speed.
+
 Only on a terminal: in a log (stderr not a terminal, or ``CI`` set) the same run prints only
 its plain summary lines ("Prepared 5 packages in 1.20s"), which a log reader wants. ``-q``,
 ``--no-progress`` and ``PINST_NO_PROGRESS=1`` turn the bars off too.
@@ -14,15 +19,35 @@ the bars would rule that out.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 DELAY = 0.25  # seconds a phase runs before its bar appears
 INTERVAL = 0.08  # seconds between two redraws
 BAR_WIDTH = 20
 ERASE_LINE = "\r\x1b[2K"
+SEPARATOR = "   "
+SHORT_LABELS = {"Finding": "Find", "Downloading": "Download", "Unpacking": "Unpack"}
+
+
+class Layout(NamedTuple):
+    """One form of the line: how much of each bar it shows."""
+
+    short_labels: bool
+    units: bool
+    least_bar: int  # the narrowest bar drawn; 0 draws none
+    bare_finished: bool = False  # a finished phase shows its count without a bar
+
+
+# Richest first; the first whose text fits the terminal is drawn.
+LAYOUTS = (
+    Layout(short_labels=False, units=True, least_bar=5),
+    Layout(short_labels=False, units=False, least_bar=5),
+    Layout(short_labels=True, units=False, least_bar=3),
+    Layout(short_labels=True, units=False, least_bar=3, bare_finished=True),
+    Layout(short_labels=True, units=False, least_bar=0),
+)
 
 
 def wanted(stream: TextIO, verbosity: int) -> bool:
@@ -42,6 +67,8 @@ class Bar:
         self.display = display
         self.done = 0
         self.bytes = 0
+        self.total_bytes = 0  # of the downloads whose size is known yet
+        self.started = time.monotonic()
 
     def advance(self, count: int = 1) -> None:
         with self.display.counting:
@@ -53,11 +80,29 @@ class Bar:
             self.bytes += count
         self.display.maybe_draw()
 
-    def render(self, width: int) -> str:
-        filled = round(width * min(self.done, self.total) / self.total) if self.total else 0
-        bar = "━" * filled + "╌" * (width - filled)
-        size = f", {format_bytes(self.bytes)}" if self.bytes else ""
-        return f"{self.label} {bar} {self.done}/{self.total} {self.unit}{size}"
+    def add_total_bytes(self, count: int) -> None:
+        with self.display.counting:
+            self.total_bytes += count
+
+    def render(self, width: int, layout: Layout = LAYOUTS[0]) -> str:
+        """The bar as text, its bar ``width`` glyphs wide (none if 0)."""
+        label = SHORT_LABELS.get(self.label, self.label) if layout.short_labels else self.label
+        parts = [label]
+        if width:
+            filled = round(width * min(self.done, self.total) / self.total) if self.total else 0
+            parts.append("━" * filled + "╌" * (width - filled))
+        parts.append(f"{self.done}/{self.total}" + (f" {self.unit}" if layout.units else ""))
+        if self.bytes:
+            parts.append(self._transfer())
+        return " ".join(parts)
+
+    def _transfer(self) -> str:
+        """Bytes done (of the total, when known) and the speed: "12.3/45.6 MiB 8.1 MiB/s"."""
+        seconds = max(time.monotonic() - self.started, 1e-3)
+        speed = format_bytes(round(self.bytes / seconds)) + "/s"
+        if self.total_bytes >= self.bytes:
+            return f"{format_pair(self.bytes, self.total_bytes)} {speed}"
+        return f"{format_bytes(self.bytes)} {speed}"
 
 
 class Display:
@@ -110,11 +155,9 @@ class Display:
     def _draw(self) -> None:
         if not self.bars:
             return
-        columns = shutil.get_terminal_size((80, 24)).columns
-        text = sum(len(bar.render(0)) for bar in self.bars) + 3 * (len(self.bars) - 1)
-        width = max(5, min(BAR_WIDTH, (columns - 1 - text) // len(self.bars)))
-        line = "   ".join(bar.render(width) for bar in self.bars)
-        self.stream.write(ERASE_LINE + line[: columns - 1])
+        columns = terminal_columns(self.stream)
+        line = fitted_line(self.bars, columns - 1)  # the last column would wrap on some terminals
+        self.stream.write(ERASE_LINE + line)
         self.stream.flush()
         self.line_on_screen = True
 
@@ -133,6 +176,51 @@ class NoBar:
 
     def add_bytes(self, count: int) -> None:
         pass
+
+    def add_total_bytes(self, count: int) -> None:
+        pass
+
+
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal the bars are drawn on: stderr's, which is a terminal even when
+    stdout is a pipe (``shutil.get_terminal_size`` asks stdout's); ``COLUMNS`` overrides it."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+def fitted_line(bars: list[Bar], room: int) -> str:
+    """The bars on one line of at most ``room`` characters, in the richest layout that fits."""
+    line = ""
+    for layout in LAYOUTS:
+        text = sum(len(bar.render(0, layout)) for bar in bars) + len(SEPARATOR) * (len(bars) - 1)
+        drawn = [bar for bar in bars if not (layout.bare_finished and bar.done >= bar.total)]
+        spare = room - text - len(drawn)  # a space before each bar drawn
+        width = min(BAR_WIDTH, spare // max(1, len(drawn))) if layout.least_bar else 0
+        if layout.least_bar and width < layout.least_bar:
+            continue
+        line = SEPARATOR.join(bar.render(width if bar in drawn else 0, layout) for bar in bars)
+        if len(line) <= room:
+            return line
+    return line[:room]
+
+
+def format_pair(done: int, total: int) -> str:
+    """Two sizes in the larger one's unit: "12.3/45.6 MiB"."""
+    unit, scale = _unit_of(total)
+    if unit == "B":
+        return f"{done}/{total} B"
+    return f"{done / scale:.1f}/{total / scale:.1f} {unit}"
+
+
+def _unit_of(size: int) -> tuple[str, int]:
+    for power, unit in enumerate(("B", "KiB", "MiB")):
+        if size < 1024 ** (power + 1):
+            return unit, 1024**power
+    return "GiB", 1024**3
 
 
 def format_bytes(size: int) -> str:

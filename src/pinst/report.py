@@ -131,6 +131,20 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.2f}s"
 
 
+def summary_line(installed: int, replaced: int, uninstalled: int, took: str) -> str:
+    """The last line of a change, whose counts match the lines above it: ``+`` and ``~`` lines
+    are the installed, ``-`` lines the replaced (old versions) and the uninstalled (unlisted)::
+
+        Installed 3 packages, replaced 3, uninstalled 2 in 41ms
+    """
+    parts = [f"Installed {plural(installed, 'package')}"]
+    if replaced:
+        parts.append(f"replaced {replaced}")
+    if uninstalled:
+        parts.append(f"uninstalled {uninstalled}")
+    return f"{', '.join(parts)} in {took}"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 

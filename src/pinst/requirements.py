@@ -2,7 +2,9 @@
 
 pinst installs exactly the wheels a requirements file names, so every requirement must be an
 exact pin (``name==1.0``, ``name===1.0-custom``) or a direct wheel URL or path. A range or a bare
-name is accepted only when a constraints file (``-c``) pins it exactly.
+name is accepted only when a constraints file (``-c``) pins it exactly. A constraint that is a
+range (``requests<2``) needs no resolver either: as in pip, it only checks the pin of its project,
+and is ignored when that project is not requested.
 
 Reading happens in two steps. ``read_requirements`` reads every file and raises every error a
 single line can cause, before the target venv exists. ``ParsedRequirements.select`` then evaluates
@@ -49,6 +51,10 @@ HASH_ADVICE = (
     "Add --hash=sha256:<digest> to each (`pip hash FILE` prints it), or regenerate the file "
     "with `pip-compile --generate-hashes` or `uv pip compile --generate-hashes`."
 )
+CONFIG_SETTINGS_NOTE = (
+    "--config-settings is ignored: it passes options to a build backend, and pinst installs "
+    "wheels, which need no build."
+)
 HASH_FORM = "Write it as --hash=sha256:<64 hex digits>; `pip hash FILE` prints one."
 
 SHORT_OPTIONS = {
@@ -57,6 +63,7 @@ SHORT_OPTIONS = {
     "-i": "--index-url",
     "-f": "--find-links",
     "-e": "--editable",
+    "-C": "--config-settings",
 }
 VALUE_OPTIONS = frozenset(
     {
@@ -71,16 +78,19 @@ VALUE_OPTIONS = frozenset(
         "--only-binary",
         "--trusted-host",
         "--use-feature",
+        "--config-settings",
     }
 )
+# Options a requirement's own line may carry, as in pip.
+REQUIREMENT_OPTIONS = frozenset({"--hash", "--config-settings"})
 FLAG_OPTIONS = frozenset({"--no-index", "--require-hashes", "--pre", "--prefer-binary"})
 INCLUDE_HINT = (
     "; paths in -r and -c lines are relative to the directory of the file that contains them"
 )
 KNOWN_OPTIONS = (
     "-r, -c, -i/--index-url, --extra-index-url, -f/--find-links, --no-index, --require-hashes "
-    "and --hash (and ignores --pre, --prefer-binary, --only-binary, --trusted-host and "
-    "--use-feature)"
+    "and --hash (and ignores --pre, --prefer-binary, --only-binary, --trusted-host, "
+    "--use-feature and --config-settings)"
 )
 
 # As pip: a comment starts at the beginning of a line or after whitespace, so a URL's
@@ -168,6 +178,10 @@ class ParsedRequirements:
     def __init__(self, *, require_hashes: bool = False, lock: LockFile | None = None) -> None:
         self.requirements: list[Pin | Unpinned] = []
         self.constraints: list[Pin] = []
+        # Constraints that are ranges (``requests<2``): each checks the pin of its project.
+        self.range_constraints: list[Unpinned] = []
+        # Warnings for the user about lines that were read but change nothing (said once each).
+        self.notes: list[str] = []
         self.index_url: str | None = None
         self.extra_index_urls: list[str] = []
         self.find_links: list[str] = []
@@ -208,6 +222,9 @@ class ParsedRequirements:
                 pin = _constrain(requirement, constraints.get(requirement.name))
                 earlier = pins.get(pin.name)
                 pins[pin.name] = pin if earlier is None else _merge_duplicates(earlier, pin)
+        for constraint in self.range_constraints:
+            if constraint.name in pins and _applies(constraint, marker_environment):
+                pins[constraint.name] = _within_range(pins[constraint.name], constraint)
         if self.require_hashes:
             _check_all_hashed(pins.values())
         return RequirementSet(
@@ -291,6 +308,7 @@ class _Reader:
         # The files being read, outermost first, by (device, inode): an include loop shows up
         # here.
         self.reading: list[tuple[tuple[int, int], Path]] = []
+        self.config_settings_noted: set[Path | None] = set()
 
     def read_file(self, path: Path, included_from: Origin, as_constraints: bool) -> None:
         if included_from.path is not None and path.name.startswith("pylock."):
@@ -317,26 +335,41 @@ class _Reader:
             for name, value in options:
                 self.apply_option(name, value, origin, base, line, as_constraints)
             return
-        hash_values = [value for _, value in options]
+        hash_values = [value for name, value in options if name == "--hash"]
         if hash_values:
             self.parsed.require_hashes = True
+        if len(hash_values) < len(options):
+            self.note_config_settings(origin)
         self.add(_parse_requirement(requirement, origin, base, hash_values), as_constraints)
+
+    def note_config_settings(self, origin: Origin) -> None:
+        """Say once per file that its --config-settings are ignored, and why that is right."""
+        if origin.path not in self.config_settings_noted:
+            self.config_settings_noted.add(origin.path)
+            self.parsed.notes.append(f"{origin}: {CONFIG_SETTINGS_NOTE}")
+
+    def note_missing_location(self, location: str, origin: Origin) -> bool:
+        """Whether a --find-links path is neither a file nor a directory; if so, say so."""
+        if URL_START.match(location) or os.path.exists(location):
+            return False
+        self.parsed.notes.append(
+            f"{origin}: --find-links location '{location}' is ignored: it is neither a file nor "
+            "a directory (as pip ignores it). Fix the path, or remove the line."
+        )
+        return True
 
     def add(self, line: Pin | Unpinned, as_constraint: bool) -> None:
         if not as_constraint:
             self.parsed.requirements.append(line)
             return
-        if isinstance(line, Unpinned):
-            raise PinstError(
-                f"{line.origin}: the constraint '{line.text}' does not pin one version. "
-                f"Constraints must be exact: write '{line.name}==<version>' or a wheel URL, or "
-                f"{PIN_ADVICE}."
-            )
         if line.extras:
             raise PinstError(
                 f"{line.origin}: the constraint '{line.text}' has extras, which constraints "
                 "cannot have (as in pip). Put the extras on the requirement instead."
             )
+        if isinstance(line, Unpinned):
+            self.parsed.range_constraints.append(line)
+            return
         self.parsed.constraints.append(line)
 
     def apply_option(
@@ -353,7 +386,10 @@ class _Reader:
                 _append_new(parsed.extra_index_urls, _checked_url(value, origin, line))
             case "--find-links":
                 location = _find_links_location(value, base)
-                _append_new(parsed.find_links, _checked_url(location, origin, line))
+                if not self.note_missing_location(location, origin):
+                    _append_new(parsed.find_links, _checked_url(location, origin, line))
+            case "--config-settings":
+                self.note_config_settings(origin)
             case "--no-index":
                 parsed.no_index = True
             case "--require-hashes":
@@ -483,11 +519,10 @@ def _parse_options(
                 "option on a line of its own."
             )
         name, attached = _split_option_token(token)
-        if after_requirement and name != "--hash":
+        if after_requirement and name not in REQUIREMENT_OPTIONS:
             raise PinstError(
-                f"{origin}: '{token}' cannot follow a requirement ('{line}'): only --hash can. "
-                "Put other options on a line of their own; pinst does not support "
-                "per-requirement build options."
+                f"{origin}: '{token}' cannot follow a requirement ('{line}'): only --hash and "
+                "--config-settings can. Put other options on a line of their own."
             )
         if name in FLAG_OPTIONS and attached is None:
             options.append((name, ""))
@@ -936,6 +971,26 @@ def _constrain(requirement: Pin | Unpinned, constraint: Pin | None) -> Pin:
             "same version."
         )
     return _combine(requirement, constraint)
+
+
+def _within_range(pin: Pin, constraint: Unpinned) -> Pin:
+    """``pin`` if the range constraint allows its version (with the constraint's hashes, if
+    any, as pip applies them); else an error naming both lines."""
+    version = _pinned_version(pin)
+    if not constraint.specifier.contains(version, prereleases=True):
+        raise PinstError(
+            f"{pin.origin}: '{pin.text}' pins version {version}, which the constraint "
+            f"'{constraint.text}' at {constraint.origin} does not allow. Change the pin or the "
+            "constraint so that they agree."
+        )
+    hashes = _shared_hashes(pin.hashes, constraint.hashes)
+    if hashes is None:
+        raise PinstError(
+            f"{pin.origin}: the hashes of '{pin.text}' and of the constraint "
+            f"'{constraint.text}' at {constraint.origin} have no digest in common, so no file "
+            "can match both. Give both lines the hashes of the file you mean."
+        )
+    return pin._replace(hashes=hashes)
 
 
 def _merge_duplicates(earlier: Pin, later: Pin) -> Pin:

@@ -25,6 +25,9 @@ LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
 DEFAULT_TIMEOUT = 30.0  # seconds, as http.DEFAULT_TIMEOUT (not imported: it loads httpx)
 COMMAND_LINE = "command line"
 DEFAULT = "default"
+DEFAULT_INDEX_URL = (
+    "https://pypi.org/simple"  # when neither a setting nor a requirements file names one
+)
 T = TypeVar("T")
 
 
