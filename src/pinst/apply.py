@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from pinst.cache import Cache, all_entry_caches
 from pinst.entries_location import EntriesLocation, locate_entries
@@ -147,6 +146,8 @@ def _missing_path(location: str) -> bool:
     """Whether a find-links location is a path (or file: URL) to nothing; URLs are not."""
     parts = urlsplit(location)
     if parts.scheme == "file":
+        from urllib.request import url2pathname  # heavy (ssl, email): only for file: URLs
+
         return not os.path.exists(url2pathname(parts.path))
     return len(parts.scheme) <= 1 and not os.path.exists(location)  # <= 1: a drive letter
 
