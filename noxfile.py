@@ -15,7 +15,13 @@ UV_VERSION = "0.13.9"
 # uv runs the docs' `uv pip compile` example (tests/test_doc_examples.py).
 TEST_DEPS = ["pytest", "hypothesis", f"uv=={UV_VERSION}"]
 # mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index.
-DEBIAN_TOOLS = {"mkfs.xfs": "xfsprogs", "mkfs.btrfs": "btrfs-progs", "nginx": "nginx"}
+DEBIAN_TOOLS = {
+    "mkfs.xfs": "xfsprogs",
+    "mkfs.btrfs": "btrfs-progs",
+    "nginx": "nginx",
+    "zsh": "zsh",  # the completion script is checked in the real shells
+    "fish": "fish",
+}
 
 
 def install_debian_tools(session: nox.Session) -> None:

@@ -30,6 +30,7 @@ class Command(NamedTuple):
     path: tuple[str, ...]  # () for pinst itself, ("cache", "prune") for pinst cache prune
     options: tuple[Option, ...]
     subcommands: tuple[tuple[str, str], ...]  # (name, help)
+    arguments: tuple[str, ...]  # the values of an argument that takes only some (a shell)
 
     @property
     def key(self) -> str:
@@ -50,6 +51,7 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> It
     options: list[Option] = []
     subcommands: list[tuple[str, str]] = []
     children: list[tuple[str, argparse.ArgumentParser]] = []
+    arguments: list[str] = []
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
@@ -58,7 +60,9 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> It
                 children.append((name, child))
         elif action.option_strings and action.help != argparse.SUPPRESS:
             options.append(_option(action))
-    yield Command(path, tuple(options), tuple(subcommands))
+        elif not action.option_strings and action.choices:
+            arguments += [str(choice) for choice in action.choices]
+    yield Command(path, tuple(options), tuple(subcommands), tuple(arguments))
     for name, child in children:
         yield from _commands(child, (*path, name))
 
@@ -116,7 +120,7 @@ def _word_lists(commands: list[Command], indent: str) -> str:
     arms = []
     for command in commands:
         options = _words(s for option in command.options for s in option.strings)
-        names = _words(name for name, _ in command.subcommands)
+        names = _words([name for name, _ in command.subcommands] + list(command.arguments))
         arms.append(f'{indent}"{command.key}") options="{options}"; names="{names}" ;;')
     return "\n".join(arms)
 
@@ -197,6 +201,9 @@ def _fish(commands: list[Command]) -> str:
         condition = _fish_condition(command)
         for name, help_text in command.subcommands:
             lines.append(f"complete -c pinst -n {condition} -a {name} -d {_fish_quote(help_text)}")
+        if command.arguments:
+            values = _fish_quote(_words(command.arguments))
+            lines.append(f"complete -c pinst -n {condition} -a {values}")
         for option in command.options:
             lines.append(f"complete -c pinst -n {condition}{_fish_option(option)}")
     return "\n".join(lines) + "\n"
