@@ -33,7 +33,8 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy of the project (a build writes build/ and *.egg-info next to the sources)."""
     base = tmp_path_factory.mktemp("pinst-wheels")
     project = base / "project"
-    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    ignored = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(ROOT / "src", project / "src", ignore=ignored)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, project / name)
     builder = base / "builder"
@@ -50,6 +51,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             project,
         ],
         check=True,
+        env=without_this_checkout(),
     )
     return wheels
 
@@ -71,8 +73,17 @@ def own_venv(wheelhouse: Path, tmp_path: Path) -> Path:
             "pinst",
         ],
         check=True,
+        env=without_this_checkout(),
     )
     return venv
+
+
+def without_this_checkout() -> dict[str, str]:
+    """The environment without PYTHONPATH: pip would take this checkout's src (with the
+    pinst.egg-info a build leaves there) for pinst installed already, and install none."""
+    env = {name: value for name, value in os.environ.items() if "PINST_" not in name}
+    env.pop("PYTHONPATH", None)
+    return env
 
 
 @pytest.fixture
@@ -85,8 +96,7 @@ def only_six(server: IndexServer, tmp_path: Path) -> Path:
 
 def installed_pinst(venv: Path, *args: str | Path, cwd: Path) -> Run:
     """The venv's own ``pinst``, with the venv active, as after ``source .venv/bin/activate``."""
-    env = {name: value for name, value in os.environ.items() if "PINST_" not in name}
-    env.pop("PYTHONPATH", None)
+    env = without_this_checkout()
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PINST_CACHE_DIR"] = str(cwd / "cache")
