@@ -146,6 +146,11 @@ SUBSTITUTIONS = {
     "--python 3.12": ("--python {python}", "any installed version shows the option as well"),
     "3.10 3.11 3.12": ("{python}", "only the Python running the tests is sure to be installed"),
     "pip install . && ": ("", "pinst is already on PATH: the sandbox's shim runs this checkout"),
+    "python3 -m venv ~/.local/pinst && ~/.local/pinst/bin/pip install . && ": (
+        "",
+        "the README installs pinst in a venv of its own: the sandbox's shim runs this checkout",
+    ),
+    "~/.local/pinst/bin/pinst ": ("pinst ", "that venv's pinst is the sandbox's shim"),
 }
 SUBSTITUTION = re.compile("|".join(rf"(?<![\w/.]){re.escape(text)}" for text in SUBSTITUTIONS))
 
