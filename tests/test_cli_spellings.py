@@ -44,6 +44,7 @@ def test_options_that_mean_what_pinst_does_are_accepted(
         (["--prefix", "/opt/app"], "--venv PATH"),
         (["--root", "/tmp/root"], "--venv PATH"),
         (["--user"], "--venv PATH"),
+        (["--system"], "--venv PATH"),
     ],
 )
 @pytest.mark.parametrize("command", ["install", "sync"])

@@ -84,7 +84,7 @@ def test_bash_offers_every_option_of_every_command(scripts: dict[str, Path]) -> 
     """Made from the parser: an option added to pinst is completed without touching the script
     writer. Options hidden from the help (pip's, that pinst refuses) are not offered."""
     need("bash")
-    hidden = {"-e", "--editable", "--target", "--prefix", "--root", "--user"}
+    hidden = {"-e", "--editable", "--target", "--prefix", "--root", "--user", "--system"}
     for command, option in option_strings():
         words = command.split()
         if option in hidden:

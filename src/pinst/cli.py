@@ -588,6 +588,7 @@ def _pip_and_uv_spellings(install: argparse.ArgumentParser) -> None:
         ("--target",): venv_only.format(what="not into a plain directory"),
         ("--prefix",): venv_only.format(what="not under another prefix"),
         ("--root",): venv_only.format(what="not under another root directory"),
+        ("--system",): venv_only.format(what="not into a Python's own environment"),
         ("--user",): venv_only.format(what="not into the user site-packages")
         + " For a command-line tool of your own, install it as a tool: pipx install, or uv "
         "tool install",
