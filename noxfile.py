@@ -15,12 +15,14 @@ UV_VERSION = "0.13.9"
 # uv runs the docs' `uv pip compile` example (tests/test_doc_examples.py).
 TEST_DEPS = ["pytest", "hypothesis", f"uv=={UV_VERSION}"]
 # mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index;
-# PyPy is a target tests/test_pythons.py must cover.
+# PyPy is a target tests/test_pythons.py must cover; zsh and fish run the completion scripts.
 DEBIAN_TOOLS = {
     "mkfs.xfs": "xfsprogs",
     "mkfs.btrfs": "btrfs-progs",
     "nginx": "nginx",
     "pypy3": "pypy3",
+    "zsh": "zsh",  # the completion script is checked in the real shells
+    "fish": "fish",
 }
 
 

@@ -105,7 +105,6 @@ def _works(program: str) -> bool:
 
 
 SKIPS = (
-    Skip(r"^pip install \.$", "installs pinst itself; the sandbox has this checkout's on PATH"),
     Skip(r"^pipx install ", "pipx is not a test dependency, and would install pinst itself"),
     Skip(r"^pip install nox && nox$", "runs the whole test suite, of which this test is part"),
     Skip(r"^pip install --no-cache-dir /tmp/pinst$", "installs pinst itself, in a Dockerfile"),
@@ -146,7 +145,11 @@ SUBSTITUTIONS = {
     ),
     "--python 3.12": ("--python {python}", "any installed version shows the option as well"),
     "3.10 3.11 3.12": ("{python}", "only the Python running the tests is sure to be installed"),
-    "pip install . && ": ("", "pinst is already on PATH: the sandbox's shim runs this checkout"),
+    "python3 -m venv ~/.local/pinst && ~/.local/pinst/bin/pip install . && ": (
+        "",
+        "the README installs pinst in a venv of its own: the sandbox's shim runs this checkout",
+    ),
+    "~/.local/pinst/bin/pinst ": ("pinst ", "that venv's pinst is the sandbox's shim"),
 }
 SUBSTITUTION = re.compile("|".join(rf"(?<![\w/.]){re.escape(text)}" for text in SUBSTITUTIONS))
 

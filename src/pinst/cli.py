@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_venv(commands)
     _add_cache(commands)
     _add_config(commands)
+    _add_completion(commands)
     return parser
 
 
@@ -224,6 +225,8 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
     )
     _verbosity_options(install, more="print more: cache hits, timings")
     _no_config_option(install)
+    _allow_remove_pinst_option(install)
+    _pip_and_uv_spellings(install)
 
 
 def _seconds(text: str) -> float:
@@ -245,6 +248,12 @@ def _run_install(args: argparse.Namespace) -> int:
 
     if not args.requirement and not args.packages:
         parser_error(f"{args.command} needs -r FILE or NAME==VERSION arguments", args.command)
+    if args.dry_run and args.json:
+        parser_error(
+            "--dry-run prints what would change as text only, and --json reports what a run did; "
+            "drop one of them",
+            args.command,
+        )
     options = _install_options(args)
     reporter = Reporter.for_stderr(args.verbose - args.quiet, no_progress=options.no_progress)
     with os_errors_reported(args.command):
@@ -295,6 +304,8 @@ def _install_options(args: argparse.Namespace) -> InstallOptions:
         no_progress=settings.flag("no-progress"),
         lock_extras=args.extra,
         lock_groups=args.group,
+        allow_remove_pinst=args.allow_remove_pinst,
+        dry_run=args.dry_run,
     )
 
 
@@ -363,6 +374,7 @@ def _add_uninstall(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     _venv_option(uninstall)
     _cache_dir_option(uninstall)
     _verbosity_options(uninstall)
+    _allow_remove_pinst_option(uninstall)
     uninstall.set_defaults(handler=_run_uninstall)
 
 
@@ -376,7 +388,13 @@ def _run_uninstall(args: argparse.Namespace) -> int:
     cache = Cache((args.cache_dir or default_cache_dir()).absolute())
     reporter = Reporter.for_stderr(args.verbose - args.quiet)
     with os_errors_reported("uninstall"):
-        uninstall_packages(args.venv or default_venv_path(), args.names, cache, reporter)
+        uninstall_packages(
+            args.venv or default_venv_path(),
+            args.names,
+            cache,
+            reporter,
+            allow_remove_pinst=args.allow_remove_pinst,
+        )
     return 0
 
 
@@ -524,6 +542,128 @@ def _run_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _allow_remove_pinst_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-remove-pinst",
+        action="store_true",
+        help="remove pinst and the packages it needs too, when the venv is the one pinst runs "
+        "from (otherwise they are kept)",
+    )
+
+
+def _pip_and_uv_spellings(install: argparse.ArgumentParser) -> None:
+    """Options of pip and uv: those that mean what pinst does anyway are accepted, and those
+    that ask for what pinst never does stop with what to do instead."""
+    install.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be installed, replaced and removed, and change nothing",
+    )
+    install.add_argument(
+        "--no-deps",
+        action="store_true",
+        help="accepted, and what pinst always does: it installs only what is listed",
+    )
+    install.add_argument(
+        "-U",
+        "--upgrade",
+        action="store_true",
+        help="accepted, and what pinst always does: each pin replaces any other version",
+    )
+    install.add_argument(
+        "--pre",
+        action="store_true",
+        help="accepted, and what pinst always does: a pin of a pre-release installs it",
+    )
+    venv_only = (
+        "pinst installs into virtual environments only, and {what}. Pass --venv PATH "
+        "instead: the venv is created if it does not exist."
+    )
+    refused = {
+        ("-e", "--editable"): "pinst installs wheels only, and an editable install is built "
+        "from a source tree. Install the pinned dependencies with pinst, then the project with "
+        "'pip install -e .' or 'uv pip install -e .' in the venv (after any 'pinst sync', which "
+        "removes what it does not list); or build a wheel (uv build --wheel, or pip wheel "
+        "--no-deps .) and give pinst that file",
+        ("--target",): venv_only.format(what="not into a plain directory"),
+        ("--prefix",): venv_only.format(what="not under another prefix"),
+        ("--root",): venv_only.format(what="not under another root directory"),
+        ("--system",): venv_only.format(what="not into a Python's own environment"),
+        ("--user",): venv_only.format(what="not into the user site-packages")
+        + " For a command-line tool of your own, install it as a tool: pipx install, or uv "
+        "tool install",
+    }
+    for options, advice in refused.items():
+        install.add_argument(*options, action=_Refused, advice=advice)
+
+
+class _Refused(argparse.Action):
+    """An option of pip's that pinst does not have: stops with what to do instead, rather than
+    argparse's "unrecognized arguments" (left out of the help: it is not an option)."""
+
+    def __init__(self, option_strings: list[str], dest: str, advice: str) -> None:
+        super().__init__(
+            option_strings, dest, nargs="?", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        self.advice = advice
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        say_error(f"{option_string}: {self.advice}.")
+        parser.exit(2)
+
+
+def _add_completion(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the completion script for a shell, made from pinst's own commands "
+        "and options: source it, or put it where the shell looks for completions.",
+    )
+    # The shells of completion.SHELLS, not imported from there: building the parser must stay cheap.
+    completion.add_argument(
+        "shell", choices=("bash", "zsh", "fish"), help="the shell: bash, zsh or fish"
+    )
+    completion.set_defaults(handler=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    from pinst.completion import script
+
+    sys.stdout.write(script(args.shell, build_parser()))
+    return 0
+
+
+def parse_arguments(parser: argparse.ArgumentParser, arguments: list[str]) -> argparse.Namespace:
+    """Parse as argparse does, except that bare ``pinst`` prints its help (exit status 2, a
+    usage error, as uv), and an unknown option is reported with the usage of the command it was
+    given to, not pinst's."""
+    if not arguments:
+        parser.print_help(sys.stderr)
+        parser.exit(2)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def _chosen_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the arguments chose: ``pinst cache prune``'s for those."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                return _chosen_parser(chosen, args)
+    return parser
+
+
 def parser_error(message: str, command: str = "install") -> None:
     from pinst.errors import UsageError
 
@@ -533,7 +673,7 @@ def parser_error(message: str, command: str = "install") -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args = parse_arguments(parser, arguments)
     args.command_line = arguments
     set_log_verbosity(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

@@ -18,7 +18,7 @@ from pinst.errors import PinstError, UsageError
 from pinst.installed import installed_distributions
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import LinkMode
-from pinst.plan import make_plan
+from pinst.plan import Plan, make_plan
 from pinst.repair import repair_interrupted
 from pinst.report import Reporter, plural
 from pinst.report_json import RunReport
@@ -53,6 +53,8 @@ class InstallOptions(NamedTuple):
     no_progress: bool = False  # no progress bars even on a terminal (the caller's Reporter)
     lock_extras: Sequence[str] = ()  # a lock file's extras to install
     lock_groups: Sequence[str] = ()  # a lock file's dependency groups, besides its defaults
+    allow_remove_pinst: bool = False  # sync may remove what pinst runs from (self_protection.py)
+    dry_run: bool = False  # say what would change, and change nothing (dry_run.py)
     # The config files looked for (a status, or None if there was none) and the environment
     # variables their location depends on: the stamp depends on them too.
     config_files: Sequence[tuple[str, os.stat_result | None]] = ()
@@ -81,6 +83,11 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
             f"{options.venv}. Nothing was changed. Check the file; to empty a venv on purpose, "
             "use 'pinst uninstall NAME...'."
         )
+    if options.dry_run:
+        from pinst.dry_run import show_plan
+
+        show_plan(options, parsed, reporter)
+        return RunReport(str(options.venv.absolute()), reporter.started, timings={})
     cache = Cache(options.cache_dir)
     cache.ensure()
     cache.remove_dead_leftovers()  # of runs that were killed: they could not clean up
@@ -123,6 +130,8 @@ def _install_into(
     with reporter.phase("plan"):
         installed = installed_distributions(venv.interpreter.scheme)
         plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
+    if plan.removals and not options.allow_remove_pinst:
+        plan = keep_own_distributions(plan, venv.path, reporter)
     for pin in plan.unchanged:
         report.add_unchanged(pin.name, installed[pin.name].version)
     for gone in plan.removals:
@@ -138,6 +147,24 @@ def _install_into(
     from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
 
     apply_plan(plan, venv, requirements, options, cache, reporter, report)
+
+
+def keep_own_distributions(plan: Plan, venv: Path, reporter: Reporter) -> Plan:
+    """The plan without the removal of what pinst runs from, if ``venv`` is its own environment
+    (see ``self_protection.py``), and one line that says what was kept."""
+    from pinst.self_protection import ALLOW_FLAG, is_own_environment, own_distributions
+
+    if not is_own_environment(venv):
+        return plan
+    own = own_distributions()
+    kept = [item for item in plan.removals if item.name in own]
+    if kept:
+        names = ", ".join(f"{item.name}=={item.version}" for item in kept)
+        reporter.warn(
+            f"kept {names}, which the requirements do not list: pinst runs from this venv and "
+            f"needs them. Pass {ALLOW_FLAG} to remove them too."
+        )
+    return plan._replace(removals=[item for item in plan.removals if item.name not in own])
 
 
 def _stamp(

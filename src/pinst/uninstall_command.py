@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pinst.cache import Cache
-from pinst.errors import UsageError
+from pinst.errors import PinstError, UsageError
 from pinst.installed import InstalledDistribution, installed_distributions
 from pinst.names import canonical_name
 from pinst.registry import forget_projects
@@ -27,7 +27,11 @@ PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNOR
 
 
 def uninstall_packages(
-    venv_path: Path, names: Sequence[str], cache: Cache, reporter: Reporter
+    venv_path: Path,
+    names: Sequence[str],
+    cache: Cache,
+    reporter: Reporter,
+    allow_remove_pinst: bool = False,
 ) -> None:
     for name in names:
         if not PROJECT_NAME.match(name):
@@ -39,6 +43,8 @@ def uninstall_packages(
     with lock_venv(venv.path, reporter.info):
         repair_interrupted(venv, reporter)
         found = _installed(venv, names, reporter)
+        if not allow_remove_pinst:
+            refuse_own_distributions(venv, found)
         if found:
             remove_and_report(venv, found, cache, reporter)
 
@@ -66,6 +72,24 @@ def _installed(venv: Venv, names: Sequence[str], reporter: Reporter) -> list[Ins
         else:
             found[distribution.name] = distribution
     return [found[name] for name in sorted(found)]
+
+
+def refuse_own_distributions(venv: Venv, found: list[InstalledDistribution]) -> None:
+    """Stop before removing anything pinst runs from (see ``self_protection.py``)."""
+    from pinst.self_protection import ALLOW_FLAG, is_own_environment, own_distributions
+
+    if not found or not is_own_environment(venv.path):
+        return
+    own = own_distributions()
+    needed = [f"{item.name}=={item.version}" for item in found if item.name in own]
+    if needed:
+        them = "it" if len(needed) == 1 else "them"
+        raise PinstError(
+            f"pinst runs from {venv.path} and needs {', '.join(needed)}: removing {them} would "
+            f"leave a pinst that cannot start. Nothing was removed. Pass {ALLOW_FLAG} to remove "
+            f"{them} all the same, or install pinst as a tool, in a venv of its own (pipx install, "
+            "uv tool install), so that it never runs from the venv it changes."
+        )
 
 
 def remove_distributions(venv: Venv, found: list[InstalledDistribution]) -> None:
