@@ -15,7 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
+from pinst.dependency_check import plain_verdict
 from tests.conftest import Pinst, Run, site_packages, venv_python
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, sha256_of
@@ -308,18 +313,28 @@ def test_an_entry_unpacked_before_manifests_kept_dependencies_is_still_checked(
     assert "x 1.0 requires y, which is not installed" in warning
 
 
-def test_a_healthy_warm_install_parses_no_marker(
+def test_a_healthy_warm_install_parses_no_marker_and_no_specifier(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    requires(server, "x", "1.0", "y>=1", 'z; python_version >= "3"', 'extra-dep; extra == "x"')
-    build_wheel(server.directory, "y", "1.0")
-    build_wheel(server.directory, "z", "1.0")
-    pins = ("x==1.0", "y==1.0", "z==1.0")
-    install(pinst, server, tmp_path / "cold", *pins)
+    wheels = [
+        requires(server, "x", "1.0", "y>=1,<2", 'z; python_version >= "3"', 'w; extra == "x"'),
+        build_wheel(server.directory, "y", "1.0"),
+        build_wheel(server.directory, "z", "1.0"),
+    ]
+    # Pinned by hash, as in test_warm_imports: the warm run then never asks the index.
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        "".join(
+            f"{name}==1.0 --hash=sha256:{sha256_of(wheel)}\n"
+            for name, wheel in zip("xyz", wheels, strict=True)
+        )
+    )
+    install(pinst, server, tmp_path / "cold", "-r", requirements)
 
     warm = pinst(
         "install",
-        *pins,
+        "-r",
+        requirements,
         "--venv",
         tmp_path / "warm",
         "-i",
@@ -330,4 +345,42 @@ def test_a_healthy_warm_install_parses_no_marker(
     assert "Installed 3 packages" in warm.stderr
     imported = imported_modules(warm.stderr) - imported_at_startup(pinst)
     assert "pinst.dependency_check" in imported  # the check ran
-    assert not {"packaging.markers", "packaging.requirements"} & imported
+    assert not {"packaging.markers", "packaging.requirements", "packaging.specifiers"} & imported
+
+
+PLAIN_RELEASES = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(
+    lambda numbers: ".".join(map(str, numbers))
+)
+ANY_VERSIONS = PLAIN_RELEASES | st.sampled_from(
+    ["1.0rc1", "1.0.post1", "1!1.0", "1.0+local", "1.0.dev0", "2.0a1", "1.0.0.post0"]
+)
+
+
+def valid_specifier(text: str) -> bool:
+    """What a Requires-Dist line can hold: the check's specifiers were parsed by packaging."""
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
+CLAUSES = (
+    st.tuples(st.sampled_from([">=", "<=", "==", "!=", "<", ">", "~=", "==="]), ANY_VERSIONS)
+    .map("".join)
+    .filter(valid_specifier)
+) | ANY_VERSIONS.map(lambda version: f"=={version}.*").filter(valid_specifier)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(CLAUSES, min_size=1, max_size=3), ANY_VERSIONS)
+@example(["<1.0"], "1")  # trailing zeros do not count
+@example([">1"], "1.0.0")
+@example(["==1.0.0"], "1")
+@example(["<2"], "2.0rc1")  # a pre-release of the bound: left to packaging
+def test_the_plain_release_shortcut_agrees_with_packaging(clauses: list[str], version: str) -> None:
+    specifier = ",".join(clauses)
+    verdict = plain_verdict(specifier, version)
+    if verdict is not None:
+        expected = SpecifierSet(specifier).contains(Version(version), prereleases=True)
+        assert verdict == expected, (specifier, version)

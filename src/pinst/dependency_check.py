@@ -14,13 +14,18 @@ cannot be judged and is taken as it is.
 After an install, only what the run could have broken is checked, as pip checks after an
 install: the dependencies of the distributions it installed (from their manifests: no file is
 read), and the dependencies other distributions have on what it installed or removed (from their
-METADATA, read only for the lines naming those). Markers and specifiers are parsed only for a
-dependency that is not plainly met, so a healthy warm install imports ``packaging.specifiers``
-at most, never ``packaging.markers``.
+METADATA, parsed only for the lines naming those).
+
+A warm install must not pay for packaging's parsers: a marker is evaluated only for a dependency
+that is not met (a met one is fine whether it counts or not), and a specifier is judged here
+when it and the installed version hold plain releases only ("1.2", "2.0.1"; ``plain_verdict``),
+so a healthy set of such versions imports neither ``packaging.markers`` nor
+``packaging.specifiers``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,6 +39,11 @@ if TYPE_CHECKING:
     from pinst.manifest import Manifest
     from pinst.report import Reporter
     from pinst.target import Venv
+
+PLAIN_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+PLAIN_VERSION = re.compile(PLAIN_RELEASE)
+# A clause whose operator compares release numbers only, for a plain release on both sides.
+PLAIN_CLAUSE = re.compile(rf"(>=|<=|==|!=|<|>)({PLAIN_RELEASE})")
 
 
 class Problem(NamedTuple):
@@ -81,6 +91,7 @@ class Checker:
         self.installed = installed
         self.environment = environment
         self.marker_results: dict[str, bool] = {}
+        self.verdicts: dict[tuple[str, str], bool] = {}  # (specifier, version): allowed
 
     def problems_of(
         self, distribution: InstalledDistribution, dependencies: Iterable[Dependency]
@@ -99,15 +110,11 @@ class Checker:
     def _allows(self, specifier: str, version: str) -> bool:
         if not specifier:
             return True
-        # Only now: a dependency without a specifier, or a venv without dependencies, never
-        # pays for importing these.
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-        from packaging.version import InvalidVersion, Version
-
-        try:
-            return SpecifierSet(specifier).contains(Version(version), prereleases=True)
-        except (InvalidVersion, InvalidSpecifier):
-            return True  # a version PEP 440 cannot order: pinst cannot judge it
+        key = (specifier, version)
+        if key not in self.verdicts:
+            verdict = plain_verdict(specifier, version)
+            self.verdicts[key] = verdict if verdict is not None else _contains(specifier, version)
+        return self.verdicts[key]
 
     def _applies(self, marker: str) -> bool:
         if not marker:
@@ -123,6 +130,53 @@ class Checker:
             return Marker(marker).evaluate({**self.environment, "extra": ""})
         except (InvalidMarker, ValueError, KeyError):
             return True  # a marker this interpreter cannot evaluate: count the dependency
+
+
+def plain_verdict(specifier: str, version: str) -> bool | None:
+    """Does ``specifier`` allow ``version``, when both hold plain releases only; else None.
+
+    Between plain releases (no epoch, pre, post, dev or local part) PEP 440's comparisons are
+    those of the release numbers with trailing zeros dropped ("1.0" == "1"): ``<V`` and ``>V``
+    exclude only V's pre- and post-releases, which are not plain. ``~=``, ``===`` and wildcards
+    are left to packaging.
+    """
+    if not PLAIN_VERSION.fullmatch(version):
+        return None
+    installed = _release(version)
+    for clause in specifier.split(","):
+        plain = PLAIN_CLAUSE.fullmatch(clause.strip())
+        if plain is None:
+            return None
+        operator, bound = plain[1], _release(plain[2])
+        holds = {
+            ">=": installed >= bound,
+            "<=": installed <= bound,
+            "==": installed == bound,
+            "!=": installed != bound,
+            "<": installed < bound,
+            ">": installed > bound,
+        }[operator]
+        if not holds:
+            return False
+    return True
+
+
+def _release(text: str) -> tuple[int, ...]:
+    numbers = [int(part) for part in text.split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _contains(specifier: str, version: str) -> bool:
+    """PEP 440 in full, pre-releases allowed as pip's check allows them."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    except (InvalidVersion, InvalidSpecifier):
+        return True  # a version PEP 440 cannot order: pinst cannot judge it
 
 
 def problems_in(venv: Venv) -> list[Problem]:
