@@ -264,6 +264,14 @@ def test_a_requirement_that_is_not_pep_508_is_named_and_the_wheel_installs(
     assert (site_packages(venv) / "odd" / "__init__.py").exists()
 
 
+def test_check_of_what_is_not_a_venv_is_one_error(pinst: Pinst, tmp_path: Path) -> None:
+    run = pinst("check", "--venv", tmp_path / "missing", check=False)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1
+    assert "no virtual environment" in run.stderr
+
+
 def test_check_reads_what_another_installer_installed(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:

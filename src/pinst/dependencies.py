@@ -61,9 +61,11 @@ def parse_requires_dist(lines: Sequence[str]) -> tuple[Dependency, ...]:
             continue
         marker = str(requirement.marker) if requirement.marker is not None else ""
         if marker and _only_extra(marker):
-            if not requirement.marker.evaluate({"extra": ""}):  # type: ignore[union-attr]
+            settled = _holds_without_extra(marker)
+            if settled is False:
                 continue
-            marker = ""
+            if settled:
+                marker = ""
         extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
         specifier = str(requirement.specifier)
         text = f"{requirement.name}{extras}{specifier}"
@@ -71,6 +73,17 @@ def parse_requires_dist(lines: Sequence[str]) -> tuple[Dependency, ...]:
             text = f"{requirement.name}{extras} @ {requirement.url}"
         found.append(Dependency(text, canonical_name(requirement.name), specifier, marker))
     return tuple(found)
+
+
+def _holds_without_extra(marker: str) -> bool | None:
+    """The value of a marker that names only ``extra``, with none asked for; None if it cannot
+    be evaluated (the check then evaluates it again, and counts the dependency)."""
+    from packaging.markers import Marker
+
+    try:
+        return Marker(marker).evaluate({"extra": ""})
+    except (ValueError, KeyError):  # what packaging raises for a marker it cannot evaluate
+        return None
 
 
 def _only_extra(marker: str) -> bool:
