@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 
 MANIFEST_NAME = "manifest.json"
 FILES_DIR = "files"
-# 2 added "directories", 3 "dependencies"; format 1 and 2 manifests are still read (their
-# dependencies are then read from the installed METADATA).
-MANIFEST_FORMAT = 3
-READABLE_FORMATS = (1, 2, 3)
+# 2 added "directories"; format 1 manifests are still read. "dependencies" came later without a
+# new format: older readers ignore it (so a cache shared with an older pinst is not unpacked
+# again by each), and a manifest without it is read with its dependencies unknown.
+MANIFEST_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 FileRow = tuple[str, str, int, bool]  # path, RECORD hash, size, executable
 
@@ -76,7 +77,7 @@ class Manifest:
         # parents before children, so creating them in order needs one mkdir each. Format 1
         # manifests lack them: they are worked out from the rows.
         self.directories = directories or root_directories(rows, self.data_dir)
-        self.dependencies = dependencies  # None: not known (a manifest older than format 3)
+        self.dependencies = dependencies  # None: not known (a manifest written before them)
 
     @cached_property
     def files(self) -> tuple[FileRecord, ...]:
@@ -126,7 +127,7 @@ class Manifest:
 
 
 def _dependencies(rows: list[list[Any]] | None) -> tuple[Dependency, ...] | None:
-    """None for a manifest older than format 3, which did not keep them."""
+    """None for a manifest written before manifests kept them."""
     return None if rows is None else tuple(Dependency(*row) for row in rows)
 
 
