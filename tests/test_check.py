@@ -64,6 +64,11 @@ def warnings_of(run: Run) -> list[str]:
     return found
 
 
+def listed(warning: str) -> list[str]:
+    """The problems a warning lists, one a line."""
+    return [line.strip() for line in warning.splitlines() if line.startswith("  ")]
+
+
 def install(pinst: Pinst, server: IndexServer, venv: Path, *args: str | Path) -> Run:
     return pinst("install", *args, "--venv", venv, "-i", server.url)
 
@@ -108,7 +113,7 @@ def test_a_version_outside_the_specifier_is_named_with_what_is_installed(
 
     (warning,) = warnings_of(run)
     assert "x 1.0 requires y<2, but y 2.1 is installed" in warning
-    assert "z" not in warning.split("\n", 1)[1].replace("'pinst check'", "")
+    assert listed(warning) == ["x 1.0 requires y<2, but y 2.1 is installed"]
     check = pinst("check", "--venv", venv, check=False)
     assert (check.returncode, check.stdout) == (1, "x 1.0 requires y<2, but y 2.1 is installed.\n")
 
@@ -161,10 +166,10 @@ def test_markers_are_the_target_venvs_and_extras_do_not_count(
     run = install(pinst, server, venv, "app==1.0")
 
     (warning,) = warnings_of(run)
-    assert "app 1.0 requires always, which is not installed" in warning
-    assert "app 1.0 requires fast[speedups]>=1, which is not installed" in warning
-    for absent in ("old-only", "pytest", "tomli"):
-        assert absent not in warning
+    assert listed(warning) == [
+        "app 1.0 requires always, which is not installed",
+        "app 1.0 requires fast[speedups]>=1, which is not installed",
+    ]
     assert pinst("check", "--venv", venv, check=False).stdout == (
         "app 1.0 requires always, which is not installed.\n"
         "app 1.0 requires fast[speedups]>=1, which is not installed.\n"
@@ -299,7 +304,8 @@ def test_check_reads_what_another_installer_installed(
     run = install(pinst, server, venv, "pinned==1.1")
     (warning,) = warnings_of(run)
     assert "by-other 2.0 requires pinned==1.0, but pinned 1.1 is installed" in warning
-    assert "needed" not in warning  # not this run's doing
+    # Not "needed": this run changed nothing it requires.
+    assert listed(warning) == ["by-other 2.0 requires pinned==1.0, but pinned 1.1 is installed"]
 
 
 def test_an_entry_unpacked_before_manifests_kept_dependencies_is_still_checked(

@@ -220,15 +220,15 @@ def warn_after_change(
     """Warn once, listing every broken requirement the run left; return them for --json."""
     problems = problems_after_change(venv, installed_now, removed)
     if problems:
-        reporter.warn(broken_requirements_warning(problems))
+        reporter.warn(broken_requirements_warning(venv, problems))
     return problems
 
 
-def broken_requirements_warning(problems: Sequence[Problem]) -> str:
+def broken_requirements_warning(venv: Venv, problems: Sequence[Problem]) -> str:
     listed = "".join(f"\n  {problem.describe()}" for problem in problems)
     return (
-        "the venv's packages do not have what they require; pinst installs exactly the pins "
-        f"it is given and resolves no dependencies:{listed}\nPin the missing packages and the "
-        "right versions too (a resolver such as 'uv pip compile' or 'pip-compile' writes the "
-        "full list); 'pinst check' lists these again."
+        f"packages in {venv.path} lack what they require (pinst installs exactly the pins it "
+        f"is given, and resolves no dependencies):{listed}\nPin these too, in the versions "
+        "required (a resolver such as 'uv pip compile' or 'pip-compile' writes every one); "
+        "'pinst check' lists them again."
     )
