@@ -48,7 +48,8 @@ def apply_plan(
     cache: Cache,
     reporter: Reporter,
     report: RunReport,
-) -> None:
+) -> list[Manifest]:
+    """Change the venv as planned; return the manifests of what was installed."""
     interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
     find_links = _find_links(requirements, options, reporter)
@@ -89,6 +90,7 @@ def apply_plan(
     for item in prepared:
         report.add_prepared(item, linker.mode.value)
     _say_summary(prepared, plan.removals, reporter)
+    return [item.manifest for item in prepared]
 
 
 def _why(linker: Linker) -> str:

@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_uninstall(commands)
     _add_list(commands)
     _add_freeze(commands)
+    _add_check(commands)
     _add_venv(commands)
     _add_cache(commands)
     _add_config(commands)
@@ -436,6 +437,30 @@ def _run_list(args: argparse.Namespace) -> int:
     with os_errors_reported(args.command):
         show_list(existing_venv(args.venv or default_venv_path(), facts), args.format)
     return 0
+
+
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="report installed packages that lack what they require",
+        description="Report every distribution in a virtual environment, whoever installed it, "
+        "whose requirements are missing or installed in a version they exclude, as 'pip check' "
+        "does. Exit status 1 if there is one, else 0.",
+    )
+    _venv_option(check)
+    check.add_argument("--json", action="store_true", help="print JSON on stdout")
+    check.set_defaults(handler=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from pinst.cache import Cache, default_cache_dir
+    from pinst.cache_errors import os_errors_reported
+    from pinst.check_command import check_venv
+    from pinst.target import default_venv_path, existing_venv
+
+    facts = Cache(default_cache_dir().absolute()).interpreters_if_present()
+    with os_errors_reported("check"):
+        return check_venv(existing_venv(args.venv or default_venv_path(), facts), args.json)
 
 
 def _add_venv(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,7 +11,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pinst.cache import Cache
 from pinst.errors import PinstError, UsageError
@@ -25,6 +25,9 @@ from pinst.report_json import RunReport
 from pinst.requirements import ParsedRequirements, RequirementSet, read_requirements
 from pinst.stamp import write_stamp
 from pinst.target import Venv, lock_venv, open_venv, venv_python
+
+if TYPE_CHECKING:
+    from pinst.manifest import Manifest
 
 
 class InstallOptions(NamedTuple):
@@ -139,14 +142,20 @@ def _install_into(
     if plan.empty:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
         return
+    installed_now: list[Manifest] = []
     if not plan.changes:  # a sync that only removes: nothing to fetch, unpack or link
         from pinst.uninstall_command import remove_and_report
 
         remove_and_report(venv, plan.removals, cache, reporter)
-        return
-    from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
+    else:
+        from pinst.apply import apply_plan  # only now: a run with nothing to do never needs it
 
-    apply_plan(plan, venv, requirements, options, cache, reporter, report)
+        installed_now = apply_plan(plan, venv, requirements, options, cache, reporter, report)
+    from pinst.dependency_check import warn_after_change
+
+    with reporter.phase("check"):
+        removed = [item.name for item in plan.removals]
+        report.problems = warn_after_change(venv, installed_now, removed, reporter)
 
 
 def keep_own_distributions(plan: Plan, venv: Path, reporter: Reporter) -> Plan:

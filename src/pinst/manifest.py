@@ -3,7 +3,8 @@
 It is written once, when a wheel is unpacked and validated, and read on every install of that
 wheel, so it holds the facts that would otherwise need the zip or a walk of the entry: each file
 with its RECORD hash, size and executable bit, the directories those files need (parents first),
-the dist-info name, the wheel's purelib flag and its entry points.
+the dist-info name, the wheel's purelib flag, its entry points, and its dependencies (the
+``Requires-Dist`` lines the dependency check after an install needs, see ``dependencies.py``).
 
 A warm install reads every manifest of a large set (tens of thousands of files), so the files stay
 plain tuples (``rows``) on that path; ``files`` gives them as records for everything else.
@@ -14,14 +15,19 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pinst.dependencies import Dependency
 
 if TYPE_CHECKING:
     from pinst.cache import Cache
 
 MANIFEST_NAME = "manifest.json"
 FILES_DIR = "files"
-MANIFEST_FORMAT = 2  # 2 added "directories"; format 1 manifests are still read
+# 2 added "directories"; format 1 manifests are still read. "dependencies" came later without a
+# new format: older readers ignore it (so a cache shared with an older pinst is not unpacked
+# again by each), and a manifest without it is read with its dependencies unknown.
+MANIFEST_FORMAT = 2
 READABLE_FORMATS = (1, 2)
 
 FileRow = tuple[str, str, int, bool]  # path, RECORD hash, size, executable
@@ -57,6 +63,7 @@ class Manifest:
         rows: tuple[FileRow, ...],
         entry_points: tuple[EntryPoint, ...],
         directories: tuple[str, ...] = (),
+        dependencies: tuple[Dependency, ...] | None = None,
     ) -> None:
         self.name = name  # the project name as METADATA spells it
         self.version = version
@@ -70,6 +77,7 @@ class Manifest:
         # parents before children, so creating them in order needs one mkdir each. Format 1
         # manifests lack them: they are worked out from the rows.
         self.directories = directories or root_directories(rows, self.data_dir)
+        self.dependencies = dependencies  # None: not known (a manifest written before them)
 
     @cached_property
     def files(self) -> tuple[FileRecord, ...]:
@@ -94,6 +102,7 @@ class Manifest:
                 "entry_points": [
                     [e.name, e.module, e.attribute, e.section] for e in self.entry_points
                 ],
+                "dependencies": self.dependencies,
             },
             separators=(",", ":"),
         )
@@ -113,7 +122,13 @@ class Manifest:
             rows=tuple(map(tuple, data["files"])),
             entry_points=tuple(EntryPoint(*row) for row in data["entry_points"]),
             directories=tuple(data.get("directories", ())),
+            dependencies=_dependencies(data.get("dependencies")),
         )
+
+
+def _dependencies(rows: list[list[Any]] | None) -> tuple[Dependency, ...] | None:
+    """None for a manifest written before manifests kept them."""
+    return None if rows is None else tuple(Dependency(*row) for row in rows)
 
 
 def root_directories(rows: tuple[FileRow, ...], data_dir: str) -> tuple[str, ...]:

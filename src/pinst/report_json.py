@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from pinst.dependency_check import Problem
     from pinst.installed import InstalledDistribution
     from pinst.prepare import Prepared
 
@@ -36,6 +37,7 @@ class RunReport:
         self.link_mode: str | None = None
         self.packages: list[PackageEntry] = []
         self.timings = timings  # seconds per phase (Reporter.phase)
+        self.problems: list[Problem] = []  # the broken requirements the run left (see check)
 
     def add_prepared(self, item: Prepared, link_mode: str) -> None:
         old, version = item.change.replaces, item.manifest.version
@@ -69,6 +71,7 @@ class RunReport:
             "duration_seconds": round(time.perf_counter() - self.started, 6),
             "timings_seconds": {phase: round(took, 6) for phase, took in self.timings.items()},
             "packages": [entry._asdict() for entry in sorted(self.packages, key=_by_name)],
+            "broken_requirements": [problem.as_dict() for problem in self.problems],
         }
 
     def to_json(self) -> str:

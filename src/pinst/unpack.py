@@ -39,6 +39,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinst.cache import Cache, publish_directory
 from pinst.cache_usage import format_size
+from pinst.dependencies import parse_requires_dist
 from pinst.errors import PinstError, naming
 from pinst.hashing import record_digest
 from pinst.limits import DEFAULT_LIMITS, RATIO_FLOOR, GiB, UnpackLimits
@@ -222,7 +223,7 @@ class _WheelExtractor:
             files = [self._extract(info, record) for info in members.values()]
         finally:
             os.close(self.staging_descriptor)
-        metadata = self._metadata(dist_info)
+        metadata, requires_dist = self._metadata(dist_info)
         return Manifest(
             name=metadata["Name"],
             version=metadata["Version"],
@@ -232,6 +233,7 @@ class _WheelExtractor:
             root_is_purelib=self._root_is_purelib(dist_info),
             rows=tuple(sorted((f.path, f.hash, f.size, f.executable) for f in files)),
             entry_points=self._entry_points(dist_info),
+            dependencies=parse_requires_dist(requires_dist),
         )
 
     def _checked_members(self) -> dict[str, zipfile.ZipInfo]:
@@ -628,7 +630,8 @@ class _WheelExtractor:
         except UnicodeDecodeError:
             raise self.fail(f"{name} is not UTF-8 text") from None
 
-    def _metadata(self, dist_info: str) -> dict[str, str]:
+    def _metadata(self, dist_info: str) -> tuple[dict[str, str], list[str]]:
+        """Name and Version, and the Requires-Dist lines (kept for the dependency check)."""
         text = self._read_text(f"{dist_info}/METADATA")
         if text is None:
             raise self.fail("it has no METADATA file")
@@ -640,7 +643,7 @@ class _WheelExtractor:
             raise self.fail("its METADATA has no Name or no Version")
         if canonicalize_name(name) != self.name or not _same_version(version, self.version):
             raise self.fail(f"its METADATA names {name} {version}, not what the filename says")
-        return {"Name": name, "Version": version}
+        return {"Name": name, "Version": version}, headers.get_all("Requires-Dist") or []
 
     def _root_is_purelib(self, dist_info: str) -> bool:
         text = self._read_text(f"{dist_info}/WHEEL")
@@ -691,6 +694,7 @@ def import_metadata_parsers() -> None:
     import email.parser  # noqa: F401
 
     import installer.utils  # noqa: F401
+    import packaging.requirements  # noqa: F401
 
 
 def _umask() -> int | None:
