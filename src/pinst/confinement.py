@@ -39,7 +39,7 @@ SCHEME_IN_VENV = {"scripts": SCRIPTS_DIR + "/", "data": ""}  # the others are un
 # pythonw, pypy3.10, graalpy) and its activation scripts (activate, activate.fish,
 # Activate.ps1, activate_this.py), compared case-insensitively: some filesystems are.
 INTERPRETER = re.compile(r"(python|pypy|graalpy)[0-9.]*[tw]?")
-ACTIVATION = re.compile(r"(de)?activate([._].*)?")
+ACTIVATION = re.compile(r"(de)?activate(\.[a-z0-9]+)?|activate_this\.py")
 SKELETON = {SCRIPTS_DIR, "lib", "lib64", "include"}
 CONFIGURATION = "pyvenv.cfg"
 STATE = ".pinst"  # pinst.STATE_DIR, spelled out: this module imports nothing of pinst's
