@@ -16,6 +16,7 @@ import csv
 import hashlib
 import importlib.util
 import io
+import json
 import os
 import stat
 import subprocess
@@ -27,8 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import Pinst, site_packages
+from pinst.confinement import data_file_problem, path_problem, script_name_problem
+from tests.conftest import Pinst, run_python, site_packages
 from tests.support.index_server import IndexServer, file_path
 from tests.support.wheels import Members, build_wheel, patch_header, record_hash, sha256_of
 from tests.test_memory import peak_rss_bytes
@@ -541,3 +545,300 @@ def test_without_zlib_ng_damaged_streams_are_refused(
     damage(wheel)
     message = refused(wheel, env=without_zlib_ng)
     assert repr(DATA_MEMBER) in message and expected in message
+
+
+# -- Entry points and the venv's own files ------------------------------------------------------
+# One rule (confinement.py) for every path a wheel names: a script's name is a file name in
+# bin/, and nothing a wheel installs may land on the venv's interpreter, activation scripts,
+# pyvenv.cfg or pinst's own .pinst/ state.
+
+PYTHON_X_Y = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+DATA_DIR = f"{NAME}-1.0.data"
+
+
+def with_script(server: IndexServer, name: str, section: str = "console_scripts") -> Path:
+    return hostile(
+        server,
+        files={f"{NAME}/__init__.py": "def main():\n    return 0\n"},
+        entry_points={section: {name: f"{NAME}:main"}},
+    )
+
+
+@pytest.mark.parametrize("section", ["console_scripts", "gui_scripts"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"../../../../../../../../../../tmp/{MARKER}",
+        f"/tmp/{MARKER}",
+        f"sub/{MARKER}",
+        f"..\\..\\{MARKER}",
+        "..",
+    ],
+)
+def test_an_entry_point_whose_name_is_a_path(
+    refused: Install, server: IndexServer, name: str, section: str
+) -> None:
+    message = refused(with_script(server, name, section))
+    kind = section.removesuffix("_scripts")
+    line = f"{name} = {NAME}:main"
+    assert f"entry_points.txt, line 2 ({line!r}), names the {kind} script" in message
+    assert "which is a path, not a file name in the scripts directory" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("python", "interpreter bin/python"),
+        ("python3", "interpreter bin/python3"),
+        (PYTHON_X_Y, f"interpreter bin/{PYTHON_X_Y}"),
+        ("pythonw", "interpreter bin/pythonw"),
+        ("pypy3", "interpreter bin/pypy3"),
+        ("activate", "activation script bin/activate"),
+        ("activate.fish", "activation script bin/activate.fish"),
+        ("Activate.ps1", "activation script bin/activate.ps1"),
+    ],
+)
+def test_an_entry_point_named_as_the_venvs_own_file(
+    refused: Install, server: IndexServer, venv: Path, name: str, what: str
+) -> None:
+    message = refused(with_script(server, name))
+    assert f"names the console script {name!r}, which would replace the venv's {what}" in message
+    assert run_python(venv, "import sys; print(sys.prefix)").strip() == str(venv)
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("scripts/python", "interpreter bin/python"),
+        (f"scripts/{PYTHON_X_Y}", f"interpreter bin/{PYTHON_X_Y}"),
+        ("scripts/activate", "activation script bin/activate"),
+        ("data/bin/python", "interpreter bin/python"),
+        ("data/bin/python3/x", "interpreter bin/python3"),
+        ("data/bin/activate.csh", "activation script bin/activate.csh"),
+        ("data/pyvenv.cfg", "pyvenv.cfg"),
+        ("data/PyVenv.CFG", "pyvenv.cfg"),
+        ("data/bin", "bin/ directory with a file"),
+        ("data/lib64", "lib64/ directory with a file"),
+    ],
+)
+def test_a_data_file_that_lands_on_the_venvs_own_file(
+    refused: Install, server: IndexServer, venv: Path, path: str, what: str
+) -> None:
+    member = f"{DATA_DIR}/{path}"
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", member: "#!/bin/sh\necho owned\n"})
+    message = refused(wheel)
+    assert f"member {member!r} would replace the venv's {what}" in message
+    assert run_python(venv, "print('still here')") == "still here\n"
+
+
+@pytest.mark.parametrize("path", ["data/.pinst/lock", "data/.pinst/journal", "data/.pinst"])
+def test_a_data_file_in_pinsts_own_state(refused: Install, server: IndexServer, path: str) -> None:
+    # A journal planted by a wheel would send the next run to "repair" packages it names.
+    member = f"{DATA_DIR}/{path}"
+    wheel = hostile(server, files={f"{NAME}/__init__.py": "", member: "present\n"})
+    message = refused(wheel)
+    assert f"member {member!r} would go into .pinst/, pinst's own state directory" in message
+
+
+def test_data_and_scripts_beside_the_venvs_own_files_still_install(
+    pinst: Pinst, server: IndexServer, venv: Path
+) -> None:
+    # What pip installs from .data, and script names that merely start like reserved ones.
+    site = f"lib/{PYTHON_X_Y}/site-packages"
+    build_wheel(
+        server.directory,
+        "tools",
+        "1.0",
+        files={"tools/__init__.py": "def main():\n    print('ran')\n"},
+        data={
+            "data": {f"{site}/tools_extra.py": "X = 1\n", "share/tools/a.txt": "a"},
+            "scripts": {"python-tools": "#!python\nprint('script')\n"},
+        },
+        entry_points={
+            "console_scripts": {"pythonista": "tools:main", "activate-tools": "tools:main"}
+        },
+    )
+    pinst("install", "tools==1.0", "--venv", venv, "-i", server.url)
+    assert (site_packages(venv) / "tools_extra.py").is_file()
+    assert (venv / "share" / "tools" / "a.txt").read_text() == "a"
+    for script in ("python-tools", "pythonista", "activate-tools"):
+        result = subprocess.run([venv / "bin" / script], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    assert run_python(venv, "import tools_extra; print(tools_extra.X)") == "1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[console_scripts]\nfoo = \n",
+            "line 2 ('foo ='), gives the console script 'foo' the "
+            "object reference '', which is not of the form 'module:function'",
+        ),
+        ("[console_scripts]\nfoo = hostile\n", "the object reference 'hostile', which is not"),
+        ("[gui_scripts]\n# a comment\nfoo\n", "line 3 ('foo'), is not of the form 'name = "),
+        (
+            "[console_scripts]\n = hostile:main\n",
+            "line 2 ('= hostile:main'), gives a console script no name",
+        ),
+        ("[console_scripts]\nfoo = os; import x:main\n", "the object reference 'os; import x:"),
+    ],
+    ids=["empty-reference", "module-only", "no-equals", "no-name", "code-in-reference"],
+)
+def test_an_entry_point_that_cannot_be_read(
+    refused: Install, server: IndexServer, text: str, expected: str
+) -> None:
+    wheel = hostile(server, entry_points_text=text)
+    message = refused(wheel)
+    assert "is not a valid wheel: its entry_points.txt, line " in message and expected in message
+
+
+def test_other_entry_point_groups_are_left_to_their_programs(
+    pinst: Pinst, server: IndexServer, venv: Path
+) -> None:
+    # A plugin group's lines need not be scripts: pinst neither reads nor refuses them.
+    text = "[myapp.plugins]\nanything goes = here\n[console_scripts]\nok = ok:main\n"
+    build_wheel(
+        server.directory,
+        "ok",
+        "1.0",
+        files={"ok/__init__.py": "def main():\n    return 0\n"},
+        entry_points_text=text,
+    )
+    pinst("install", "ok==1.0", "--venv", venv, "-i", server.url)
+    assert subprocess.run([venv / "bin" / "ok"]).returncode == 0
+
+
+# -- Names too long for the filesystem ----------------------------------------------------------
+
+
+def test_a_member_name_longer_than_the_filesystem_allows(
+    refused: Install, server: IndexServer
+) -> None:
+    member = f"{NAME}/{'a' * 256}.py"
+    message = refused(hostile(server, files={f"{NAME}/__init__.py": "", member: ""}))
+    assert f"member {member!r} has a name of 259 bytes" in message
+    assert "longer than the 255 bytes a file name may have on the filesystem" in message
+    assert "same name" not in message
+
+
+def test_a_member_path_longer_than_pinst_allows(refused: Install, server: IndexServer) -> None:
+    member = f"{NAME}/" + "/".join(["d" * 200] * 15) + "/x.py"
+    message = refused(hostile(server, files={f"{NAME}/__init__.py": "", member: ""}))
+    assert f"member {member!r} is {len(member)} bytes long, longer than the 2048 bytes" in message
+
+
+def test_a_script_name_longer_than_the_filesystem_allows(
+    refused: Install, server: IndexServer
+) -> None:
+    name = "é" * 128  # 128 characters, 256 bytes
+    message = refused(with_script(server, name))
+    assert f"names the console script {name!r}, which has a name of 256 bytes" in message
+
+
+# -- A cache entry an earlier pinst unpacked ----------------------------------------------------
+
+
+def test_a_cache_entry_with_a_script_that_escapes_is_refused_at_install(
+    pinst: Pinst, server: IndexServer, venv: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    # An earlier pinst checked no entry point names: its entries in the cache may hold any.
+    wheel = with_script(server, "tool")
+    pinst("install", f"{NAME}==1.0", "--venv", tmp_path / "first", "-i", server.url)
+    manifest_path = cache_dir / "entries-v1" / sha256_of(wheel) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["entry_points"] = [[f"../../../{MARKER}", NAME, "main", "console"]]
+    manifest_path.chmod(0o644)
+    manifest_path.write_text(json.dumps(manifest))
+    before = snapshot(venv, skip=venv / ".pinst")
+
+    run = pinst("install", f"{NAME}==1.0", "--venv", venv, "-i", server.url, check=False)
+
+    assert run.returncode == 1, run.output
+    assert run.stderr.count("error:") == 1 and "Traceback" not in run.stderr
+    assert f"{wheel.name} cannot be installed: its console script '../../../{MARKER}'" in run.stderr
+    assert "pinst cache clean" in run.stderr
+    assert changes(before, snapshot(venv, skip=venv / ".pinst")) == []
+    assert_marker_nowhere(tmp_path)
+
+
+# -- Uninstalling by a RECORD another tool wrote ------------------------------------------------
+
+
+def test_uninstall_never_follows_a_tampered_record_out_of_the_venv_or_onto_its_own_files(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    venv = tmp_path / "pip-venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)  # with pip
+    wheel = build_wheel(tmp_path / "wheels", "victim", "1.0")
+    subprocess.run(
+        [venv / "bin" / "python", "-m", "pip", "install", "--no-index", "-q", wheel], check=True
+    )
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("keep")
+    site = site_packages(venv)
+    (site / "escape").symlink_to(outside)  # a link another tool left, leading out
+    state = venv / ".pinst" / "lock"  # pinst's own, made by every run
+    state.parent.mkdir()
+    state.write_text("")
+    up = "../../../"  # from site-packages to the venv's root
+    rows = [
+        f"{up}../outside/secret.txt",
+        str(outside / "secret.txt"),
+        "escape/secret.txt",
+        f"{up}bin/python",
+        f"{up}bin/{PYTHON_X_Y}",
+        f"{up}bin/activate",
+        f"{up}pyvenv.cfg",
+        f"{up}.pinst/lock",
+    ]
+    record = site / "victim-1.0.dist-info" / "RECORD"
+    with record.open("a", newline="") as file:
+        csv.writer(file).writerows([row, "", ""] for row in rows)
+    kept = [outside / "secret.txt", venv / "bin" / "python", venv / "bin" / PYTHON_X_Y]
+    kept += [venv / "bin" / "activate", venv / "pyvenv.cfg", state]
+    before = {path: path.read_bytes() for path in kept}
+
+    pinst("uninstall", "victim", "--venv", venv)
+
+    assert not (site / "victim").exists() and not (site / "victim-1.0.dist-info").exists()
+    assert {path: path.read_bytes() for path in kept} == before
+    assert run_python(venv, "import sys; print(sys.prefix)").strip() == str(venv)
+
+
+# -- The rule itself, for any string ------------------------------------------------------------
+
+BASE = "/venv/lib/site-packages"
+PIECES = ["a", "é", ".", "..", "/", "\\", ":", "\x00", "python", "3", "bin", "activate"]
+PIECES += [".pinst", "pyvenv.cfg", "PyVenv.CFG", "lib64", "é" * 100]  # a component too long
+PATHS = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+
+
+@given(PATHS)
+@settings(max_examples=500)
+def test_a_path_the_rule_accepts_stays_below_its_directory(path: str) -> None:
+    if path_problem(path) is not None:
+        return
+    joined = os.path.join(BASE, path)
+    assert os.path.normpath(joined) == joined.removesuffix("/")  # nothing to normalise away
+    assert os.path.normpath(joined).startswith(BASE + "/")
+    assert all(len(part.encode()) <= 255 for part in path.split("/"))
+
+
+@given(PATHS)
+@settings(max_examples=500)
+def test_a_script_name_the_rule_accepts_is_a_file_in_bin(name: str) -> None:
+    if script_name_problem(name) is not None:
+        return
+    assert os.path.dirname(os.path.normpath(os.path.join("/venv/bin", name))) == "/venv/bin"
+    assert name.casefold() not in {"python", "python3", "activate"}
+
+
+@given(PATHS)
+@settings(max_examples=500)
+def test_a_data_file_the_rule_accepts_misses_the_venvs_own_files(path: str) -> None:
+    if data_file_problem("data", path) is not None:
+        return
+    top = os.path.normpath(os.path.join("/venv", path)).split("/")[2].casefold()
+    assert top not in {".pinst", "pyvenv.cfg"}

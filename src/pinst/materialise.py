@@ -8,10 +8,17 @@ venv's interpreter, generated console and GUI scripts, RECORD, INSTALLER, REQUES
 
 A destination that already exists is unlinked first and never opened for writing: it may be a
 hard link into the cache, and writing through it would change every venv that shares it.
+
+Every .data path and entry point name was checked against ``confinement.py``'s rule when the
+wheel was unpacked; they are checked again here, before anything is written, because an entry
+in the cache may have been unpacked by an earlier pinst that did not check all of them. Only
+they need it: the other files go under purelib or platlib, which holds none of the venv's own
+files, and their paths were always checked for ``..`` and absolute paths.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
@@ -22,6 +29,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pinst.confinement import data_file_problem, script_name_problem
+from pinst.errors import PinstError
 from pinst.hashing import record_digest
 from pinst.launchers import launcher
 from pinst.link import TreeLinker
@@ -35,6 +44,37 @@ if TYPE_CHECKING:
 INSTALLER_NAME = b"pinst\n"
 # Files of the wheel's .dist-info that pinst writes itself for each venv.
 WRITTEN_PER_VENV = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+
+
+class UnconfinedEntry(PinstError):
+    def __init__(self, entry: Path, manifest: Manifest, problem: str) -> None:
+        super().__init__(
+            f"{manifest.wheel_filename} cannot be installed: {problem}. Its entry in the cache "
+            f"({entry}) was unpacked by an earlier pinst, which did not refuse this; pinst "
+            "refused to install it and left the venv as it was. Remove the cache's entries "
+            "with 'pinst cache clean', and do not install this wheel: a current pinst refuses it."
+        )
+
+
+def confinement_problem(manifest: Manifest) -> str | None:
+    """Why one of the manifest's .data files or entry points cannot be installed, or None."""
+    data_prefix = manifest.data_dir + "/"
+    # The rows are sorted by path: the .data files are one run of them, found by bisection.
+    start = bisect.bisect_left(manifest.rows, data_prefix, key=lambda row: row[0])
+    for path, *_ in manifest.rows[start:]:
+        if not path.startswith(data_prefix):
+            break
+        scheme, _, rest = path[len(data_prefix) :].partition("/")
+        problem = (
+            data_file_problem(scheme, rest) if scheme in Scheme._fields else "is under no scheme"
+        )
+        if problem is not None:
+            return f"its file {path!r} {problem}"
+    for entry_point in manifest.entry_points:
+        problem = script_name_problem(entry_point.name)
+        if problem is not None:
+            return f"its {entry_point.section} script {entry_point.name!r} {problem}"
+    return None
 
 
 class Layout:
@@ -113,6 +153,9 @@ class Materialiser:
         bytecode: Compilation | None = None,
     ) -> None:
         """Install the entry; ``headers_name`` names its directory under the headers path."""
+        problem = confinement_problem(manifest)
+        if problem is not None:
+            raise UnconfinedEntry(entry, manifest, problem)
         root = self._root(manifest)
         files_root = f"{entry}/{FILES_DIR}"
         with TreeLinker(files_root, root, self.link) as tree:
@@ -146,6 +189,8 @@ class Materialiser:
         bytecode: Compilation | None = None,
     ) -> None:
         """Remove what ``install`` puts in the venv for this entry, however far it got."""
+        if confinement_problem(manifest) is not None:
+            return  # install wrote nothing; its paths may lead anywhere, even out of the venv
         root = self._root(manifest)
         files_root = f"{entry}/{FILES_DIR}"
         data_prefix = manifest.data_dir + "/"

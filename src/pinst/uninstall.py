@@ -3,6 +3,11 @@
 Only files RECORD lists are removed (plus the bytecode Python wrote beside them), then the
 directories this left empty, then the ``.dist-info`` directory itself. Files are unlinked, never
 written: a hard link into the cache loses one link and the cache keeps its file.
+
+A RECORD is data from the venv, not from pinst: another tool wrote it, or anyone who could write
+to the venv. A row is followed only to a file inside the venv, through no symbolic link that
+leads out of it, and never to one of the venv's own files (its interpreter, activation scripts,
+``pyvenv.cfg``, pinst's ``.pinst/``: see ``confinement.py``); other rows are passed over.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import os
 import shutil
 from collections.abc import Iterable
 
+from pinst.confinement import is_inside, venv_file_problem
 from pinst.installed import InstalledDistribution
 
 Moved = list[tuple[str, str]]  # (where a file was, where it is kept until the run succeeds)
@@ -29,9 +35,7 @@ def uninstall(
     With ``backup`` (a directory on the venv's filesystem), files are moved there instead of
     deleted, and the moves are returned so that ``restore`` can put them back.
     """
-    inside = os.path.abspath(venv_root) + os.sep
-    # A RECORD is data from the venv, not from pinst: never follow it out of the venv.
-    files = [path for path in _recorded_files(distribution) if path.startswith(inside)]
+    files = _removable(_recorded_files(distribution), venv_root)
     dist_info = str(distribution.dist_info)
     moved: Moved = []
     directories: set[str] = set()
@@ -52,6 +56,26 @@ def uninstall(
     shutil.rmtree(dist_info, ignore_errors=True)
     remove_empty_directories(directories, stop_at=venv_root, keep=keep)
     return moved
+
+
+def _removable(paths: list[str], venv_root: str) -> list[str]:
+    """The ``paths`` (absolute and normalised) that removing a package may touch."""
+    root = os.path.abspath(venv_root)
+    real_root = os.path.realpath(root)
+    folders_inside: dict[str, bool] = {}  # a realpath per folder, not per file
+    removable = []
+    for path in paths:
+        if "\x00" in path or not path.startswith(root + os.sep):
+            continue
+        if venv_file_problem(path[len(root) + 1 :]) is not None:
+            continue
+        folder = os.path.dirname(path)
+        inside = folders_inside.get(folder)
+        if inside is None:
+            inside = folders_inside[folder] = is_inside(os.path.realpath(folder), real_root)
+        if inside:
+            removable.append(path)
+    return removable
 
 
 def _kept_path(path: str, venv_root: str, backup: str) -> str:

@@ -1,13 +1,15 @@
 """Unpack a downloaded wheel, once, into an immutable cache entry.
 
 Validation happens while extracting, before anything is published: every member must be listed
-in RECORD with a matching hash and size, and every RECORD row must name a member; no absolute
-paths, no ``..``, no symlinks, no duplicate members, no local header that disagrees with the
-central directory, no member whose data runs into another's, no member that decompresses to
-another size than its zip headers declare; the ``.dist-info`` directory must match the wheel's
-filename; the wheel must stay within the ``UnpackLimits`` (see ``limits.py``). The files are
-written into a private temporary directory inside the cache, made read-only (hard links share
-them with every venv), described by a manifest, and published with one atomic rename.
+in RECORD with a matching hash and size, and every RECORD row must name a member; every path
+and entry point name must keep to ``confinement.py``'s rule (relative, normalised, short enough,
+never on the venv's own files); no symlinks, no duplicate members, no local header that
+disagrees with the central directory, no member whose data runs into another's, no member that
+decompresses to another size than its zip headers declare; the ``.dist-info`` directory must
+match the wheel's filename; the wheel must stay within the ``UnpackLimits`` (see ``limits.py``).
+The files are written into a private temporary directory inside the cache, made read-only
+(hard links share them with every venv), described by a manifest, and published with one atomic
+rename.
 
 zipfile only reads the central directory. Each member's data is read here with ``pread``, from
 where its local header says it starts and never past the compressed size its entry declares,
@@ -39,6 +41,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinst.cache import Cache, publish_directory
 from pinst.cache_usage import format_size
+from pinst.confinement import NAME_MAX, data_file_problem, path_problem
 from pinst.dependencies import parse_requires_dist
 from pinst.errors import PinstError, naming
 from pinst.hashing import record_digest
@@ -242,7 +245,7 @@ class _WheelExtractor:
         members: dict[str, zipfile.ZipInfo] = {}
         for info in self.archive.infolist():
             name = info.filename
-            problem = _path_problem(name)
+            problem = path_problem(name)
             if problem is not None:
                 raise self.fail(f"member {name!r} {problem}")
             if stat.S_ISLNK(info.external_attr >> 16):
@@ -364,13 +367,19 @@ class _WheelExtractor:
             )
 
     def _check_data_scheme(self, name: str) -> None:
-        # A split, not a PurePosixPath: the same parts for a name that passed _path_problem, at
+        """A .data member must be under a scheme, and may not land on the venv's own files
+        (the scripts scheme is its bin/, the data scheme its root: see confinement.py)."""
+        # A split, not a PurePosixPath: the same parts for a name that passed path_problem, at
         # a twentieth of the cost (40 ms of CPU for the benchmark's 21,656 members).
-        parts = name.split("/")
-        in_data_dir = len(parts) > 1 and parts[0].endswith(".data")
-        if in_data_dir and (len(parts) < 3 or parts[1] not in SCHEME_KEYS):
+        parts = name.split("/", 2)
+        if len(parts) < 2 or not parts[0].endswith(".data"):
+            return
+        if len(parts) < 3 or parts[1] not in SCHEME_KEYS:
             keys = ", ".join(SCHEME_KEYS)
             raise self.fail(f"member {name!r} is in .data but not under one of {keys}")
+        problem = data_file_problem(parts[1], parts[2])
+        if problem is not None:
+            raise self.fail(f"member {name!r} {problem}")
 
     def _dist_info_dir(self, members: dict[str, zipfile.ZipInfo]) -> str:
         top_level = {name.split("/", 1)[0] for name in members}
@@ -404,8 +413,8 @@ class _WheelExtractor:
             path, digest, size = [*row, "", ""][:3]
             # A row for a file that is not there would be installed by a tool that trusts
             # RECORD, or uninstalled later: both could reach outside the install directory.
-            # A member's name has passed _path_problem already.
-            problem = "" if path in members else _path_problem(path) or "is not in the archive"
+            # A member's name has passed path_problem already.
+            problem = "" if path in members else path_problem(path) or "is not in the archive"
             if problem:
                 raise self.fail(f"RECORD lists {path!r}, which {problem}")
             entry = (digest, self._record_size(path, size))
@@ -482,6 +491,13 @@ class _WheelExtractor:
             if error.errno not in NAME_ERRORS:
                 # The cache's own trouble, named by its absolute path.
                 raise OSError(error.errno, error.strerror, f"{self.staging}/{target}") from None
+            if error.errno == errno.ENAMETOOLONG:
+                raise self.fail(f"member {name!r} {self._too_long_here()}") from None
+            if error.errno == errno.EILSEQ:
+                raise self.fail(
+                    f"member {name!r} has a name this filesystem cannot hold (it takes only "
+                    "names in its own encoding)"
+                ) from None
             # Names that differ only in case or Unicode normalisation are one file on some
             # filesystems: the second would overwrite the first after its hash was checked.
             raise self.fail(
@@ -491,6 +507,18 @@ class _WheelExtractor:
         if self.umask is None or mode & self.umask:
             os.fchmod(descriptor, mode)  # exactly this mode, whatever the umask took away
         return descriptor  # the caller closes it
+
+    def _too_long_here(self) -> str:
+        """Why a name that passed path_problem is still too long for the cache's filesystem,
+        which may allow shorter names than NAME_MAX (eCryptfs allows 143 bytes)."""
+        try:
+            limit = os.pathconf(self.staging, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            limit = NAME_MAX
+        return (
+            f"has a name longer than the filesystem of the cache allows ({limit} bytes for a "
+            "file name)"
+        )
 
     def _make_folder(self, folder: str) -> None:
         """Make ``folder`` and those of its parents not made yet: os.makedirs would first stat
@@ -661,28 +689,12 @@ class _WheelExtractor:
         text = self._read_text(f"{dist_info}/entry_points.txt")
         if text is None:
             return ()
-        from installer.utils import parse_entrypoints
+        from pinst.entry_points import BadEntryPoint, script_entry_points
 
         try:
-            return tuple(
-                EntryPoint(name, module, attribute, section)
-                for name, module, attribute, section in parse_entrypoints(text)
-            )
-        except Exception as error:  # installer raises ValueError and configparser errors
-            raise self.fail(f"its entry_points.txt cannot be read ({error})") from None
-
-
-def _path_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a path inside the install directory, or None if it can be one."""
-    if name.startswith("/") or "\\" in name or ":" in name:
-        return "has an absolute or non-portable path"
-    parts = name.removesuffix("/").split("/")
-    if ".." in parts:
-        return "points outside the install directory"
-    if "" in parts or "." in parts:
-        # ``a//b`` and ``./a`` are ``a/b`` and ``a`` on disk: a duplicate in disguise.
-        return "has an empty or '.' path component"
-    return None
+            return script_entry_points(text)
+        except BadEntryPoint as error:
+            raise self.fail(str(error)) from None
 
 
 def import_metadata_parsers() -> None:
@@ -695,6 +707,8 @@ def import_metadata_parsers() -> None:
 
     import installer.utils  # noqa: F401
     import packaging.requirements  # noqa: F401
+
+    import pinst.entry_points  # noqa: F401
 
 
 def _umask() -> int | None:

@@ -58,6 +58,7 @@ def build_wheel(
     tag: str = "py3-none-any",
     root_is_purelib: bool = True,
     entry_points: dict[str, dict[str, str]] | None = None,
+    entry_points_text: str | None = None,
     data: dict[str, dict[str, bytes | str]] | None = None,
     executable: Iterable[str] = (),
     requires_python: str | None = None,
@@ -76,6 +77,8 @@ def build_wheel(
     ``purelib``, ``platlib``) to the files under ``<dist>.data/<scheme>/``. ``executable`` names
     files to mark 0o755: a key of ``files``, or ``"<scheme>/<path>"`` for a ``data`` file.
     ``metadata`` adds raw METADATA lines such as ``"Requires-Dist: idna"``.
+    ``entry_points_text`` is a whole ``entry_points.txt``, as is (for lines ``entry_points``
+    cannot write).
 
     For hostile wheels: ``modes`` gives members a full ``st_mode`` (``stat.S_IFLNK | 0o777``
     makes a symlink); ``zeros`` adds members of that many zero bytes, listed in RECORD and
@@ -103,6 +106,8 @@ def build_wheel(
     members[f"{info}/WHEEL"] = _wheel_file(tag, root_is_purelib, build_tag)
     if entry_points:
         members[f"{info}/entry_points.txt"] = _entry_points(entry_points)
+    if entry_points_text is not None:
+        members[f"{info}/entry_points.txt"] = entry_points_text.encode()
     zero_rows = {path: (_zeros_hash(size), size) for path, size in (zeros or {}).items()}
     members[f"{info}/RECORD"] = _record(members, f"{info}/RECORD", zero_rows)
     if tamper is not None:
