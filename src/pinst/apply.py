@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinst.cache import Cache
-from pinst.entries_location import EntriesLocation, locate_entries
+from pinst.entries_location import EntriesLocation, discard_new_cache, locate_entries
 from pinst.faults import with_fault_points
 from pinst.installed import InstalledDistribution
 from pinst.link import Linker, LinkMode, choose_linker
@@ -48,8 +48,37 @@ def apply_plan(
     reporter: Reporter,
     report: RunReport,
 ) -> None:
-    interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
+    try:
+        prepared, linker = _prepare_and_link(
+            plan, venv, requirements, options, cache, entries, reporter
+        )
+    except BaseException:
+        # Nothing links to a cache made in this run yet (a failed link is undone): a failed run
+        # leaves no new folder behind at a mount point, such as /.pinst-cache.
+        if entries.created:
+            discard_new_cache(cache, entries.cache)
+        raise
+    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
+    removed = [item.name for item in plan.removals]
+    with reporter.phase("record"):
+        record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
+    report.link_mode = linker.mode.value
+    for item in prepared:
+        report.add_prepared(item, linker.mode.value)
+    _say_summary(prepared, plan.removals, reporter)
+
+
+def _prepare_and_link(
+    plan: Plan,
+    venv: Venv,
+    requirements: RequirementSet,
+    options: InstallOptions,
+    cache: Cache,
+    entries: EntriesLocation,
+    reporter: Reporter,
+) -> tuple[list[Prepared], Linker]:
+    interpreter = venv.interpreter
     sources = Sources(_index_urls(requirements, options), _find_links(requirements, options))
     preparer = Preparer(
         interpreter=interpreter,
@@ -77,14 +106,7 @@ def apply_plan(
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
     with reporter.phase("link"):
         _materialise_all(prepared, plan.removals, venv, linker, bytecode, reporter)
-    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
-    removed = [item.name for item in plan.removals]
-    with reporter.phase("record"):
-        record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
-    report.link_mode = linker.mode.value
-    for item in prepared:
-        report.add_prepared(item, linker.mode.value)
-    _say_summary(prepared, plan.removals, reporter)
+    return prepared, linker
 
 
 def _why(linker: Linker) -> str:
@@ -107,6 +129,8 @@ def _entries_location(
     )
     if location.cache.root != cache.root:
         location.cache.remove_dead_leftovers()
+    for refusal in location.refused:
+        reporter.warn(refusal)
     if location.created:
         reporter.info(
             f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "
