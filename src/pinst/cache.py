@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from pinst.trust import trusted_directory
+from pinst.trust import UntrustedPath, check_existing, trusted_directory, warn_once
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -197,5 +197,18 @@ def recorded_entry_roots(main: Cache) -> list[Path]:
 
 def all_entry_caches(main: Cache) -> list[Cache]:
     """The main cache and every other filesystem's entries cache that still exists."""
-    others = [Cache(root) for root in recorded_entry_roots(main) if root.is_dir()]
+    others = [Cache(root) for root in recorded_entry_roots(main) if _trusted_root(root)]
     return [main, *others]
+
+
+def _trusted_root(root: Path) -> bool:
+    """True if ``root`` is there and may be trusted; the commands that go through every cache
+    leave alone (and say so) one that another user could have made."""
+    try:
+        check_existing(root)
+    except FileNotFoundError:
+        return False
+    except UntrustedPath as untrusted:
+        warn_once(f"left out the entries cache {root}: {untrusted.reason}.")
+        return False
+    return True

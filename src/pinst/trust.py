@@ -54,7 +54,7 @@ def trusted_directory(path: Path, mode: int = 0o755, *, check_parent: bool = Tru
     rule; ``check_parent`` False skips the parent, for a bucket whose cache root was checked.
     """
     if check_parent:
-        _check_parent(path.parent)
+        _check_parent(path)
     created = False
     try:
         problem = directory_problem(path)
@@ -68,7 +68,7 @@ def trusted_directory(path: Path, mode: int = 0o755, *, check_parent: bool = Tru
 
 def check_existing(path: Path) -> None:
     """Check a directory pinst found (it does not create it): raises ``UntrustedPath``."""
-    _check_parent(path.parent)
+    _check_parent(path)
     problem = directory_problem(path)
     if problem is not None:
         raise UntrustedPath(path, problem)
@@ -148,10 +148,10 @@ def _make_directory(path: Path, mode: int) -> bool:
     return True
 
 
-def _check_parent(parent: Path) -> None:
-    problem = parent_problem(parent)
+def _check_parent(path: Path) -> None:
+    problem = parent_problem(path.parent)
     if problem is not None:
-        raise UntrustedPath(parent, problem)
+        raise UntrustedPath(path, problem)
 
 
 def parent_problem(parent: Path) -> str | None:
@@ -162,10 +162,7 @@ def parent_problem(parent: Path) -> str | None:
         return None  # pinst creates it, and then its child, with safe modes
     if status.st_mode & stat.S_ISVTX and status.st_uid in (0, os.geteuid()):
         return None  # sticky: only the owner of a name (and the directory's owner) may rename it
-    problem = _ownership_problem(status, "it")
-    if problem is None:
-        return None
-    return f"{problem}, so pinst keeps nothing there that another user could replace"
+    return _ownership_problem(status, f"the folder it is in, {parent},")
 
 
 def _ownership_problem(status: os.stat_result, subject: str) -> str | None:
