@@ -192,6 +192,18 @@ def test_a_main_cache_another_user_owns_is_not_used(
     assert "Traceback" not in run.stderr and not (tmp_path / "venv").exists()
 
 
+def test_a_cache_reached_through_ones_own_symlink_is_used(
+    pinst: Pinst, server: IndexServer, wheel: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "bigger-disk").mkdir()
+    cache_dir.symlink_to(tmp_path / "bigger-disk")
+
+    run = install(pinst, server, tmp_path / "venv")
+
+    assert "warning" not in run.stderr
+    assert list((tmp_path / "bigger-disk").glob("entries-v1/*/files/victim/__init__.py"))
+
+
 def test_a_failed_run_removes_the_cache_it_made_at_the_mount_point(
     pinst: Pinst, server: IndexServer, wheel: Path, shared: Path, cache_dir: Path, tmp_path: Path
 ) -> None:

@@ -78,14 +78,28 @@ def directory_problem(path: Path) -> str | None:
     """Why the directory ``path`` must not be reused, or None if it may be."""
     status = os.lstat(path)
     if stat.S_ISLNK(status.st_mode):
-        target = os.readlink(path)
-        return (
-            f"it is a symlink (to {target}) that belongs to {owner_name(status.st_uid)}, and "
-            "pinst only uses a real directory of its own, so that nobody can send it elsewhere"
-        )
+        return _symlink_problem(path, status)
     if not stat.S_ISDIR(status.st_mode):
         return "it is not a directory"
     return _ownership_problem(status, "it")
+
+
+def _symlink_problem(path: Path, status: os.stat_result) -> str | None:
+    """A symlink is followed only if it is the user's (or root's) own, to a trusted directory:
+    a user may keep their cache on another disk that way; another user may not send pinst
+    anywhere."""
+    target = os.readlink(path)
+    if status.st_uid not in (0, os.geteuid()):
+        return (
+            f"it is a symlink (to {target}) that belongs to {owner_name(status.st_uid)}, not to "
+            f"{_you(os.geteuid())}, and pinst does not follow another user's symlink"
+        )
+    resolved = Path(os.path.realpath(path))
+    try:
+        problem = directory_problem(resolved) or parent_problem(resolved.parent)
+    except FileNotFoundError:
+        problem = "that is missing"
+    return None if problem is None else f"it is a symlink to {resolved}, and {problem}"
 
 
 def read_trusted_file(path: Path) -> str | None:
