@@ -23,7 +23,13 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from pinst.trust import UntrustedPath, check_existing, trusted_directory, warn_once
+from pinst.trust import (
+    UntrustedPath,
+    check_existing,
+    read_trusted_file,
+    trusted_directory,
+    warn_once,
+)
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -187,8 +193,12 @@ def recorded_entry_roots(main: Cache) -> list[Path]:
     The record lists paths, not device numbers: a tmpfs or loop device gets a new number after
     a reboot, while the path stays meaningful (pinst checks the device again before use).
     """
+    path = main.root / FILESYSTEMS_FILE
     try:
-        data = json.loads((main.root / FILESYSTEMS_FILE).read_text())
+        data = json.loads(read_trusted_file(path) or "{}")
+    except UntrustedPath as untrusted:
+        warn_once(f"ignored {path}: {untrusted.reason}. pinst makes it anew.")
+        return []
     except (OSError, ValueError):
         return []
     roots = data.get("roots", []) if isinstance(data, dict) else []

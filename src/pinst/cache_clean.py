@@ -58,7 +58,7 @@ def _removable_entries_cache(root: Path, reporter: Reporter) -> bool:
     if not root.exists():
         return False
     # ".pinst-cache", or ".pinst-cache-<uid>" in a world-writable folder (entries_location.py)
-    prefix, _, uid = root.name.partition("-")
+    prefix, _, uid = root.name.rpartition("-")
     named = prefix == ENTRIES_CACHE_NAME and uid.isdigit()
     if (root.name == ENTRIES_CACHE_NAME or named) and _looks_like_pinst_cache(root):
         return True

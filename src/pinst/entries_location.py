@@ -69,25 +69,11 @@ def locate_entries(
     if not per_filesystem:
         why = "per-filesystem caches are turned off (--no-per-filesystem-cache)"
         return EntriesLocation(main, False, why)
-    refused: list[UntrustedPath] = []
-    for root in recorded_entry_roots(main):
-        if root.is_dir() and device_of(root) == venv_device:
-            try:
-                Cache(root).ensure(ENTRIES_BUCKETS)
-            except UntrustedPath as untrusted:
-                refused.append(untrusted)
-                continue
-            return EntriesLocation(Cache(root), False)
-    for parent in safe_writable_directories(venv):
-        cache = Cache(parent / entries_cache_name(parent))
-        try:
-            # A folder of its own only for this user (as in /tmp) is made private to them.
-            created = cache.ensure(ENTRIES_BUCKETS, mode=_mode_in(parent))
-        except UntrustedPath as untrusted:
-            refused.append(untrusted)
-            continue
-        _record_root(main, cache.root)
-        return EntriesLocation(cache, created, refused=_told(refused, f"used {cache.root}"))
+    refused: list[tuple[Path, UntrustedPath]] = []
+    found = _recorded_cache(main, venv_device, refused) or _new_cache(main, venv, refused)
+    if found is not None:
+        told = _told(refused, f"used {found.cache.root}")
+        return EntriesLocation(found.cache, found.created, refused=told)
     filesystem = filesystem_of(venv).describe()
     if refused:
         why = f"pinst trusts no folder it found for one on its filesystem ({filesystem})"
@@ -98,6 +84,49 @@ def locate_entries(
         )
     instead = f"unpacked into the main cache {main.root} and copied from there"
     return EntriesLocation(main, False, why, _told(refused, instead))
+
+
+class _Found(NamedTuple):
+    cache: Cache
+    created: bool
+
+
+def _recorded_cache(
+    main: Cache, device: int, refused: list[tuple[Path, UntrustedPath]]
+) -> _Found | None:
+    """The entries cache recorded for the filesystem ``device``, if there is one pinst trusts.
+
+    One it does not trust is dropped from the record, so that it is mentioned once."""
+    recorded = recorded_entry_roots(main)
+    found = None
+    for root in recorded:
+        if root.is_dir() and device_of(root) == device:
+            try:
+                Cache(root).ensure(ENTRIES_BUCKETS)
+            except UntrustedPath as untrusted:
+                refused.append((root, untrusted))
+                continue
+            found = _Found(Cache(root), False)
+            break
+    if refused:
+        dropped = {root for root, _ in refused}
+        _write_roots(main, [str(root) for root in recorded if root not in dropped])
+    return found
+
+
+def _new_cache(main: Cache, venv: Path, refused: list[tuple[Path, UntrustedPath]]) -> _Found | None:
+    """A cache at the first place above ``venv`` where one is there and trusted, or can be made."""
+    for parent in safe_writable_directories(venv):
+        cache = Cache(parent / entries_cache_name(parent))
+        try:
+            # A folder of its own only for this user (as in /tmp) is made private to them.
+            created = cache.ensure(ENTRIES_BUCKETS, mode=_mode_in(parent))
+        except UntrustedPath as untrusted:
+            refused.append((cache.root, untrusted))
+            continue
+        _record_root(main, cache.root)
+        return _Found(cache, created)
+    return None
 
 
 def entries_cache_name(parent: Path) -> str:
@@ -113,12 +142,13 @@ def _mode_in(parent: Path) -> int:
     return 0o700 if is_shared(parent) else 0o755
 
 
-def _told(refused: list[UntrustedPath], instead: str) -> tuple[str, ...]:
+def _told(refused: list[tuple[Path, UntrustedPath]], instead: str) -> tuple[str, ...]:
     return tuple(
-        f"not using the cache for unpacked wheels at {untrusted.path}: {untrusted.reason}. "
+        f"not using the cache for unpacked wheels at {root}"
+        f"{'' if untrusted.path == root else f' ({untrusted.path})'}: {untrusted.reason}. "
         f"pinst {instead}. Remove that folder, or if it is yours, make it so nobody else can "
         f"write to it (chmod go-w {untrusted.path})."
-        for untrusted in refused
+        for root, untrusted in refused
     )
 
 
@@ -175,5 +205,8 @@ def _record_root(main: Cache, root: Path) -> None:
 def _write_roots(main: Cache, roots: list[str]) -> None:
     path = main.root / FILESYSTEMS_FILE
     temporary = path.with_name(f".{FILESYSTEMS_FILE}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"roots": roots}, indent=1))
+    # Never writable by others, whatever the umask: the roots it names are trusted when read.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(json.dumps({"roots": roots}, indent=1))
     os.replace(temporary, path)
