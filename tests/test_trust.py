@@ -265,3 +265,32 @@ def test_an_interpreter_facts_file_others_can_write_is_replaced(
     assert f"not using the interpreter facts {facts}: it is writable by every user" in run.stderr
     assert facts.stat().st_mode & 0o777 == 0o644
     assert "warning" not in install(pinst, server, tmp_path / "three").stderr
+
+
+def test_a_cache_writable_only_by_ones_own_private_group_is_used(
+    pinst: Pinst, server: IndexServer, wheel: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    # With user private groups and umask 002 every folder a user makes is group-writable, by
+    # a group named after them that holds only them (root's "root" group here): still theirs.
+    install(pinst, server, tmp_path / "one")
+    for folder in [cache_dir, *cache_dir.iterdir()]:
+        if folder.is_dir():
+            folder.chmod(0o775)
+
+    run = install(pinst, server, tmp_path / "two")
+
+    assert "warning" not in run.stderr and installed_text(tmp_path / "two") == REAL
+
+
+def test_no_cache_goes_where_others_may_write_without_the_sticky_bit(
+    pinst: Pinst, server: IndexServer, wheel: Path, shared: Path
+) -> None:
+    shared.chmod(0o777)  # anyone could rename a folder there and put theirs in its place
+    (shared / "work").mkdir(mode=0o755)
+
+    run = install(pinst, server, shared / "work" / "venv")
+
+    assert f"Created a cache for unpacked wheels at {shared / 'work' / '.pinst-cache'}" in (
+        run.stderr
+    )
+    assert sorted(os.listdir(shared)) == ["work"]
