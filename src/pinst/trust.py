@@ -6,8 +6,8 @@ as safe as the least trusted user who can change it: on a shared mount (``/dev/s
 their own files in it. So every directory pinst reuses (a cache root, its buckets, an entries
 cache on another filesystem, the interpreter facts) must:
 
-- be a real directory, not a symlink: ``lstat``, so a symlink another user planted is refused
-  instead of followed;
+- be a real directory (``lstat``: a symlink another user planted is refused, not followed), or
+  a symlink of the user's (or root's) own to a directory that passes the rule;
 - belong to the current user or to root;
 - be writable by nobody else: no write bit for others, and none for the group unless the group
   is the user's own private group (systems with user private groups use umask 002, so every
@@ -30,11 +30,10 @@ from pathlib import Path
 
 from pinst.errors import PinstError
 
-GROUP_OR_OTHER_WRITE = stat.S_IWGRP | stat.S_IWOTH
-
 
 class UntrustedPath(PinstError):
-    """A directory pinst will not reuse; ``reason`` says why, for the caller's own message."""
+    """A directory (or file) pinst will not reuse; ``reason`` says why, for callers that word
+    their own message."""
 
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
@@ -129,7 +128,7 @@ def read_trusted_file(path: Path) -> str | None:
 
 def is_shared(path: Path) -> bool:
     """True if others may create names in the directory ``path`` (as in ``/tmp``)."""
-    return bool(os.lstat(path).st_mode & stat.S_IWOTH)
+    return bool(os.stat(path).st_mode & stat.S_IWOTH)
 
 
 def warn_once(message: str) -> None:
