@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from pinst import STATE_DIR
 from pinst.errors import PinstError
-from pinst.trust import UntrustedPath, read_trusted_file, trusted_directory, warn_once
+from pinst.facts_cache import facts_file, read_facts, write_facts
 from pinst.venv_state import VenvLock, state_dir
 
 CREATING_MARK = "creating"  # in the venv's state directory while pinst creates the venv
@@ -280,8 +280,8 @@ def inspect_interpreter(
     meanwhile, so that work the run needs next is done in that time, not after it.
     """
     prefix = str(executable.absolute().parent.parent)  # <venv>/bin/python
-    cached = _facts_file(facts_cache, executable)
-    text = _read_facts(cached) if cached is not None else None
+    cached = facts_file(facts_cache, _interpreter_key(executable))
+    text = read_facts(cached) if cached is not None else None
     if text is not None:
         try:
             facts = _rebased(json.loads(text), prefix)
@@ -291,7 +291,7 @@ def inspect_interpreter(
             pass  # a damaged or old record: probe again and overwrite it
     raw = _run_probe(executable, while_probing)
     if cached is not None:
-        _write_atomically(cached, raw)
+        write_facts(cached, raw)
     return _interpreter_from_json(json.loads(raw))
 
 
@@ -369,40 +369,3 @@ def _interpreter_from_json(data: dict[str, object]) -> Interpreter:
         markers={str(k): str(v) for k, v in markers.items()},
         tags=tuple(str(tag) for tag in tags),
     )
-
-
-def _facts_file(facts_cache: Path | None, executable: Path) -> Path | None:
-    """Where the facts are kept; None if nowhere, or in a folder pinst may not trust (see
-    ``trust.py``): the facts are then probed each run, and kept nowhere."""
-    if facts_cache is None:
-        return None
-    try:
-        trusted_directory(facts_cache)
-    except UntrustedPath as untrusted:
-        warn_once(
-            f"not using the interpreter facts in {untrusted.path}: {untrusted.reason}. pinst "
-            "probes the interpreter instead, and keeps its facts nowhere until that is fixed "
-            f"(chmod go-w {untrusted.path}, or remove it)."
-        )
-        return None
-    return facts_cache / f"{_interpreter_key(executable)}.json"
-
-
-def _read_facts(cached: Path) -> str | None:
-    try:
-        return read_trusted_file(cached)
-    except UntrustedPath as untrusted:
-        warn_once(
-            f"not using the interpreter facts {cached}: {untrusted.reason}. pinst probes the "
-            "interpreter again and replaces that file with its own."
-        )
-        return None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # Never writable by others, whatever the umask: the file is believed when read back.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, path)
