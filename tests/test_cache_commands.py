@@ -327,7 +327,7 @@ def test_commands_cover_the_entries_cache_on_another_filesystem(
         "-i",
         server.url,
     )
-    other = tmpfs / ".pinst-cache"
+    other = tmpfs / f".pinst-cache-{os.geteuid()}"  # named for its user in a sticky folder
 
     data = json.loads(pinst("cache", "info", "--json").stdout)
 

@@ -20,6 +20,9 @@ from tests.support.trees import tree
 from tests.support.wheels import build_wheel, sha256_of
 
 BIG = 24 * 1024 * 1024  # big enough that a second copy would show in the free space
+# A fresh tmpfs is world-writable and sticky, as /tmp and /dev/shm are: pinst's folder there is
+# named for its user, so that another user cannot make it first.
+OWN_CACHE = f".pinst-cache-{os.geteuid()}"
 
 
 @pytest.fixture
@@ -55,12 +58,12 @@ def test_venv_on_another_filesystem_gets_a_cache_there(
     pinst: Pinst, server: IndexServer, big_wheel: Path, tmpfs: Path, cache_dir: Path
 ) -> None:
     first = install(pinst, server, tmpfs / "one")
-    assert f"Created a cache for unpacked wheels at {tmpfs}/.pinst-cache" in first.stderr
+    assert f"Created a cache for unpacked wheels at {tmpfs}/{OWN_CACHE}" in first.stderr
     second = install(pinst, server, tmpfs / "two", "--link-mode", "hardlink")
     assert "Created a cache" not in second.stderr
 
     assert blob(tmpfs / "one").stat().st_ino == blob(tmpfs / "two").stat().st_ino
-    [cached] = (tmpfs / ".pinst-cache" / "entries-v1").glob("*/files/bigpkg/blob.bin")
+    [cached] = (tmpfs / OWN_CACHE / "entries-v1").glob("*/files/bigpkg/blob.bin")
     assert cached.stat().st_ino == blob(tmpfs / "one").stat().st_ino
     assert not (cache_dir / "entries-v1").exists() or not list((cache_dir / "entries-v1").iterdir())
     assert list((cache_dir / "wheels-v1").glob("*/bigpkg-1.0-*.whl"))  # downloads stay in main
@@ -117,7 +120,7 @@ def test_auto_copies_with_one_warning_when_per_filesystem_caches_are_off(
     run = install(pinst, server, tmpfs / "venv", "--no-per-filesystem-cache")
     assert run.stderr.count("warning:") == 1
     assert "copying" in run.stderr and "--entries-cache" in run.stderr
-    assert not (tmpfs / ".pinst-cache").exists()
+    assert not (tmpfs / OWN_CACHE).exists()
     run_python(tmpfs / "venv", "import bigpkg")
 
 
@@ -128,7 +131,7 @@ def test_explicit_entries_cache(
     install(pinst, server, tmpfs / "venv", "--entries-cache", chosen, "--link-mode", "hardlink")
     [cached] = chosen.glob("entries-v1/*/files/bigpkg/blob.bin")
     assert cached.stat().st_ino == blob(tmpfs / "venv").stat().st_ino
-    assert not (tmpfs / ".pinst-cache").exists()
+    assert not (tmpfs / OWN_CACHE).exists()
 
 
 @pytest.mark.parametrize("mode", ["copy", "symlink"])
@@ -140,7 +143,7 @@ def test_copy_and_symlink_across_filesystems(
     installed = blob(venv)
     if mode == "symlink":
         assert installed.is_symlink()
-        assert os.readlink(installed).startswith(str(tmpfs / ".pinst-cache"))
+        assert os.readlink(installed).startswith(str(tmpfs / OWN_CACHE))
     else:
         assert not installed.is_symlink() and installed.stat().st_nlink == 1
     run_python(venv, "import bigpkg")
@@ -168,7 +171,7 @@ def test_copy_mode_leaves_no_cache_on_the_venvs_filesystem(
     pinst: Pinst, server: IndexServer, big_wheel: Path, tmpfs: Path
 ) -> None:
     install(pinst, server, tmpfs / "venv", "--link-mode", "copy")
-    assert not (tmpfs / ".pinst-cache").exists()
+    assert not (tmpfs / OWN_CACHE).exists()
     run_python(tmpfs / "venv", "import bigpkg")
 
 
@@ -189,4 +192,4 @@ def test_first_venv_on_a_new_filesystem_needs_no_network(
     before = server.total_requests()
     pinst("install", "-r", requirements, "--venv", tmpfs / "venv", "-i", server.url)
     assert server.total_requests() == before
-    assert list((tmpfs / ".pinst-cache").glob("entries-v1/*/manifest.json"))
+    assert list((tmpfs / OWN_CACHE).glob("entries-v1/*/manifest.json"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pinst.cache import Cache, all_entry_caches
-from pinst.entries_location import EntriesLocation, locate_entries
+from pinst.entries_location import EntriesLocation, discard_new_cache, locate_entries
 from pinst.faults import with_fault_points
 from pinst.installed import InstalledDistribution
 from pinst.link import Linker, LinkMode, choose_linker
@@ -50,8 +50,38 @@ def apply_plan(
     report: RunReport,
 ) -> list[Manifest]:
     """Change the venv as planned; return the manifests of what was installed."""
-    interpreter = venv.interpreter
     entries = _entries_location(cache, venv, options, reporter)
+    try:
+        prepared, linker = _prepare_and_link(
+            plan, venv, requirements, options, cache, entries, reporter
+        )
+    except BaseException:
+        # Nothing links to a cache made in this run yet (a failed link is undone): a failed run
+        # leaves no new folder behind at a mount point, such as /.pinst-cache.
+        if entries.created:
+            discard_new_cache(cache, entries.cache)
+        raise
+    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
+    removed = [item.name for item in plan.removals]
+    with reporter.phase("record"):
+        record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
+    report.link_mode = linker.mode.value
+    for item in prepared:
+        report.add_prepared(item, linker.mode.value)
+    _say_summary(prepared, plan.removals, reporter)
+    return [item.manifest for item in prepared]
+
+
+def _prepare_and_link(
+    plan: Plan,
+    venv: Venv,
+    requirements: RequirementSet,
+    options: InstallOptions,
+    cache: Cache,
+    entries: EntriesLocation,
+    reporter: Reporter,
+) -> tuple[list[Prepared], Linker]:
+    interpreter = venv.interpreter
     find_links = _find_links(requirements, options, reporter)
     sources = Sources(_index_urls(requirements, options), find_links)
     preparer = Preparer(
@@ -82,15 +112,7 @@ def apply_plan(
     remove_stamp(str(venv.path))  # from here on the venv changes: see stamp.py
     with reporter.phase("link"):
         _materialise_all(prepared, plan.removals, venv, linker, bytecode, reporter)
-    used = {item.change.pin.name: (entries.cache.root, item.manifest.sha256) for item in prepared}
-    removed = [item.name for item in plan.removals]
-    with reporter.phase("record"):
-        record_install(cache, venv.path, used, removed=removed, link_mode=linker.mode.value)
-    report.link_mode = linker.mode.value
-    for item in prepared:
-        report.add_prepared(item, linker.mode.value)
-    _say_summary(prepared, plan.removals, reporter)
-    return [item.manifest for item in prepared]
+    return prepared, linker
 
 
 def _why(linker: Linker) -> str:
@@ -113,6 +135,8 @@ def _entries_location(
     )
     if location.cache.root != cache.root:
         location.cache.remove_dead_leftovers()
+    for refusal in location.refused:
+        reporter.warn(refusal)
     if location.created:
         reporter.info(
             f"Created a cache for unpacked wheels at {location.cache.root}, because {venv.path} "

@@ -23,6 +23,14 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from pinst.trust import (
+    UntrustedPath,
+    check_existing,
+    read_trusted_file,
+    trusted_directory,
+    warn_once,
+)
+
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by pinst.\n"
@@ -35,6 +43,12 @@ def default_cache_dir() -> Path:
     from pinst.settings import resolve
 
     return resolve(keys=("cache-dir",)).path("cache-dir") or Path()
+
+
+# Made and checked by ``Cache.ensure``. Interpreter facts are not: ``target.py`` checks them, and
+# probes again instead of failing when they may not be trusted.
+MAIN_BUCKETS = ("wheels-v1", "pages-v1", "entries-v1", "tmp-v1", "venvs-v1")
+ENTRIES_BUCKETS = ("entries-v1", "tmp-v1")  # all a cache on another filesystem holds
 
 
 class Cache(NamedTuple):
@@ -65,12 +79,20 @@ class Cache(NamedTuple):
     def tmp(self) -> Path:
         return self.root / "tmp-v1"
 
-    def ensure(self) -> None:
-        """Create the cache root with its CACHEDIR.TAG (backup tools skip tagged directories)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+    def ensure(self, buckets: tuple[str, ...] = MAIN_BUCKETS, mode: int = 0o755) -> bool:
+        """Create the cache root with its CACHEDIR.TAG (backup tools skip tagged directories)
+        and its ``buckets``, or check that the ones there may be trusted (see ``trust.py``).
+
+        Returns True if this call created the root. Raises ``UntrustedPath`` for a root or
+        bucket that another user could have written to: nothing in it is used.
+        """
+        created = trusted_directory(self.root, mode)
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():
             tag.write_text(CACHEDIR_TAG)
+        for bucket in buckets:
+            trusted_directory(self.root / bucket, mode, check_parent=False)
+        return created
 
     def wheel_dir(self, sha256: str) -> Path:
         return self.wheels / sha256
@@ -171,8 +193,12 @@ def recorded_entry_roots(main: Cache) -> list[Path]:
     The record lists paths, not device numbers: a tmpfs or loop device gets a new number after
     a reboot, while the path stays meaningful (pinst checks the device again before use).
     """
+    path = main.root / FILESYSTEMS_FILE
     try:
-        data = json.loads((main.root / FILESYSTEMS_FILE).read_text())
+        data = json.loads(read_trusted_file(path) or "{}")
+    except UntrustedPath as untrusted:
+        warn_once(f"ignored {path}: {untrusted.reason}. pinst makes it anew.")
+        return []
     except (OSError, ValueError):
         return []
     roots = data.get("roots", []) if isinstance(data, dict) else []
@@ -181,5 +207,18 @@ def recorded_entry_roots(main: Cache) -> list[Path]:
 
 def all_entry_caches(main: Cache) -> list[Cache]:
     """The main cache and every other filesystem's entries cache that still exists."""
-    others = [Cache(root) for root in recorded_entry_roots(main) if root.is_dir()]
+    others = [Cache(root) for root in recorded_entry_roots(main) if _trusted_root(root)]
     return [main, *others]
+
+
+def _trusted_root(root: Path) -> bool:
+    """True if ``root`` is there and may be trusted; the commands that go through every cache
+    leave alone (and say so) one that another user could have made."""
+    try:
+        check_existing(root)
+    except FileNotFoundError:
+        return False
+    except UntrustedPath as untrusted:
+        warn_once(f"left out the entries cache {root}: {untrusted.reason}.")
+        return False
+    return True

@@ -57,7 +57,10 @@ def _looks_like_pinst_cache(root: Path) -> bool:
 def _removable_entries_cache(root: Path, reporter: Reporter) -> bool:
     if not root.exists():
         return False
-    if root.name == ENTRIES_CACHE_NAME and _looks_like_pinst_cache(root):
+    # ".pinst-cache", or ".pinst-cache-<uid>" in a world-writable folder (entries_location.py)
+    prefix, _, uid = root.name.rpartition("-")
+    named = prefix == ENTRIES_CACHE_NAME and uid.isdigit()
+    if (root.name == ENTRIES_CACHE_NAME or named) and _looks_like_pinst_cache(root):
         return True
     reporter.warn(
         f"kept {root}: the main cache records it as an entries cache, but it is not a "

@@ -24,6 +24,7 @@ from typing import NamedTuple, TypeVar
 from pinst.cache import Cache
 from pinst.errors import PinstError
 from pinst.names import canonical_name
+from pinst.trust import UntrustedPath, check_existing, trusted_directory
 
 REGISTRY_BUCKET = "venvs-v1"
 KEY_LENGTH = 32
@@ -98,19 +99,20 @@ def forget_projects(main: Cache, venv: Path, removed: Iterable[str]) -> None:
     path = record_path(main, venv)
     try:
         record = _read_record(path)
-    except (OSError, UnreadableRecord):
+    except (OSError, UnreadableRecord, UntrustedPath):
         return  # never recorded (installed by another tool or cache), or damaged: leave it
     gone = {canonical_name(name) for name in removed}
     entries = {name: use for name, use in record.entries.items() if name not in gone}
     try:
         _write_atomically(path, _to_json(record.venv, entries, record.link_mode))
-    except OSError:
+    except (OSError, UntrustedPath):
         pass
 
 
 def registered_venvs(main: Cache) -> list[VenvRecord]:
     """Every venv record, live or not, sorted by venv path; raises on an unreadable one."""
     try:
+        check_existing(registry_dir(main))  # records another user wrote would steer a prune
         names = sorted(os.listdir(registry_dir(main)))
     except FileNotFoundError:
         return []
@@ -188,7 +190,7 @@ def _to_json(venv: Path, entries: Mapping[str, tuple[Path, str]], link_mode: str
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    trusted_directory(path.parent)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
     try:
         with os.fdopen(descriptor, "w") as file:

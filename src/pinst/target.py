@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from pinst import STATE_DIR
 from pinst.errors import PinstError
+from pinst.facts_cache import facts_file, read_facts, write_facts
 from pinst.venv_state import VenvLock, state_dir
 
 CREATING_MARK = "creating"  # in the venv's state directory while pinst creates the venv
@@ -379,15 +380,16 @@ def inspect_interpreter(
     meanwhile, so that work the run needs next is done in that time, not after it.
     """
     prefix = str(executable.absolute().parent.parent)  # <venv>/bin/python
-    cached = facts_cache / f"{_interpreter_key(executable)}.json" if facts_cache else None
-    if cached is not None and cached.is_file():
-        interpreter = _read_record(cached, prefix)
+    cached = facts_file(facts_cache, _interpreter_key(executable))
+    text = read_facts(cached) if cached is not None else None
+    if text is not None:
+        interpreter = _read_record(text, prefix)
         if interpreter is not None:
             return interpreter
     record = _describe(_run_probe(executable, _also_import_tags(while_probing)), executable)
     interpreter = _interpreter_from_json(record)
     if cached is not None:
-        _write_atomically(cached, json.dumps(record))
+        write_facts(cached, json.dumps(record))
     return interpreter
 
 
@@ -403,13 +405,13 @@ def _also_import_tags(while_probing: Callable[[], None]) -> Callable[[], None]:
     return both
 
 
-def _read_record(cached: Path, prefix: str) -> Interpreter | None:
+def _read_record(text: str, prefix: str) -> Interpreter | None:
     """The cached facts as they hold for the venv at ``prefix``; None for a record that is
     damaged, of an older format, or that would send files anywhere but into the venv."""
     try:
-        facts = _rebased(json.loads(cached.read_text()), prefix)
+        facts = _rebased(json.loads(text), prefix)
         return None if facts is None else _interpreter_from_json(facts)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None  # probe again and overwrite it
 
 
@@ -546,10 +548,3 @@ def _number(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{value!r} is not a whole number")
     return value
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
