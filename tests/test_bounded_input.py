@@ -267,6 +267,7 @@ def test_an_html_page_cannot_reach_local_files_through_its_base(
 def test_an_index_redirecting_to_a_local_file_is_refused(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
+    """httpx follows redirects to http(s) URLs only: this holds pinst to that."""
     secret = tmp_path / "secret.json"
     secret.write_bytes(json_page([]))
     server.inject("/simple/demo/", Fault(status=302, location=secret.as_uri()))
@@ -276,6 +277,7 @@ def test_an_index_redirecting_to_a_local_file_is_refused(
 
 
 def test_a_local_find_links_directory_still_gives_local_files(pinst: Pinst, tmp_path: Path) -> None:
+    """The rule is for pages pinst downloads: a location the user gives may be local."""
     wheel = build_wheel(tmp_path / "wheels", "demo", "1.0")
     venv = tmp_path / "venv"
     pinst("install", "demo==1.0", "--venv", venv, "--no-index", "-f", wheel.parent.as_uri())
