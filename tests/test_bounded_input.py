@@ -452,3 +452,18 @@ def test_a_metadata_file_over_the_limit_is_refused_until_raised(
     assert "--max-metadata-size" in message and "PINST_MAX_METADATA_SIZE" in message
     pinst(*install, "--max-metadata-size", "4M")
     assert (site_packages(venv) / NAME).exists()
+
+
+def test_a_wheel_download_in_nested_gzip_encodings_is_refused_within_bounded_memory(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, bomb: bytes
+) -> None:
+    """A download asks for no encoding; a server that applies two anyway (httpx would inflate
+    each piece through both at once: 64 KiB to gigabytes) is refused, not followed."""
+    wheel = build_wheel(server.directory, "demo", "1.0")
+    server.raw_pages[f"/files/{wheel.name}"] = RawPage(
+        gzip_of_bytes(bomb),
+        {"Content-Type": "application/octet-stream", "Content-Encoding": "gzip, gzip"},
+    )
+    run = run_limited(pinst, "install", "demo==1.0", "--venv", tmp_path / "venv", "-i", server.url)
+    error = one_error(run)
+    assert wheel.name in error and "content encoding 'gzip, gzip'" in error

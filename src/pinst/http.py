@@ -16,7 +16,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -217,24 +217,6 @@ class _TransientStatus(Exception):
         self.response = response
 
 
-def request(
-    client: httpx.Client,
-    url: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    policy: RetryPolicy | None = None,
-) -> httpx.Response:
-    """GET ``url`` with its body read, retrying transient failures; other statuses are returned."""
-
-    def once() -> httpx.Response:
-        response = client.get(url, headers=headers)
-        if response.status_code in RETRYABLE_STATUSES:
-            raise _TransientStatus(response)
-        return response
-
-    return _with_retries(url, once, policy or RetryPolicy(), client.timeout)
-
-
 class ResponseTooLarge(Exception):
     """A body that ran past its limit: ``inflated_from`` is None if it came too large over the
     wire, else how many compressed bytes had come when inflating them passed the limit."""
@@ -248,6 +230,7 @@ class ResponseTooLarge(Exception):
 # The content encodings ``request_capped`` inflates itself, with the zlib window bits for each
 # (``deflate`` is a zlib stream; 32 also takes a gzip header, which some servers send).
 CAPPED_ENCODINGS = {"gzip": 16 + 15, "x-gzip": 16 + 15, "deflate": 32 + 15}
+INFLATE_STEP = 1024 * 1024  # the most one step of inflating makes
 
 
 def request_capped(
@@ -258,8 +241,9 @@ def request_capped(
     headers: Mapping[str, str] | None = None,
     policy: RetryPolicy | None = None,
 ) -> tuple[httpx.Response, bytes]:
-    """As ``request``, but the body is read as it comes and never beyond ``limit`` bytes, on the
-    wire or once inflated: more raises ``ResponseTooLarge``, before the excess is read.
+    """GET ``url`` with its body read, retrying transient failures; other statuses are returned.
+    The body is read as it comes and never beyond ``limit`` bytes, on the wire or once
+    inflated: more raises ``ResponseTooLarge``, before the excess is read.
 
     httpx would inflate each piece of the body without bound (a 64 KiB piece of a gzip bomb
     makes 64 MiB, and nested encodings multiply that), so the raw bytes are read and inflated
@@ -277,44 +261,50 @@ def request_capped(
 
 
 def _read_capped(response: httpx.Response, url: str, limit: int) -> bytes:
-    import zlib
-
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise ResponseTooLarge(limit, None)  # refused without reading a byte of it
-    inflater = _inflater(response, url)
+    encoded = bool(_encodings(response))
     body = bytearray()
-    received = 0
+    for piece in iter_decoded(response, url, max_raw=limit):
+        body += piece
+        if len(body) > limit:
+            raise ResponseTooLarge(limit, response.num_bytes_downloaded if encoded else None)
+    return bytes(body)
+
+
+def iter_decoded(response: httpx.Response, url: str, max_raw: int | None = None) -> Iterator[bytes]:
+    """The body as the server meant it, inflated from a gzip or deflate encoding in steps of at
+    most ``INFLATE_STEP`` bytes, so that memory stays bounded whatever it inflates to (httpx
+    inflates each piece at once, and nested encodings multiply). Raises ``ResponseTooLarge``
+    once more than ``max_raw`` bytes have come over the wire."""
+    import zlib
+
+    inflater = _inflater(response, url)
     for raw in response.iter_raw():
-        received += len(raw)
-        if received > limit:
-            raise ResponseTooLarge(limit, None)
+        if max_raw is not None and response.num_bytes_downloaded > max_raw:
+            raise ResponseTooLarge(max_raw, None)
         if inflater is None:
-            body += raw
+            yield raw
             continue
         pending = raw
         while pending and not inflater.eof:
             try:
-                body += inflater.decompress(pending, limit + 1 - len(body))
+                content = inflater.decompress(pending, INFLATE_STEP)
             except zlib.error as error:
                 raise _damaged(url, response, error) from None
-            if len(body) > limit:
-                raise ResponseTooLarge(limit, received)
+            if content:
+                yield content
             pending = inflater.unconsumed_tail
     if inflater is not None and not inflater.eof:
         raise _damaged(url, response, "it ends before its end-of-stream marker")
-    return bytes(body)
 
 
 def _inflater(response: httpx.Response, url: str) -> zlib._Decompress | None:
     """What inflates the body as the server encoded it; None for a body sent as it is."""
     import zlib
 
-    encodings = [
-        coding.strip().lower()
-        for coding in response.headers.get("Content-Encoding", "").split(",")
-        if coding.strip().lower() not in ("", "identity")
-    ]
+    encodings = _encodings(response)
     if not encodings:
         return None
     if len(encodings) > 1 or encodings[0] not in CAPPED_ENCODINGS:
@@ -324,6 +314,15 @@ def _inflater(response: httpx.Response, url: str) -> zlib._Decompress | None:
             "the server's operator."
         )
     return zlib.decompressobj(CAPPED_ENCODINGS[encodings[0]])
+
+
+def _encodings(response: httpx.Response) -> list[str]:
+    """The content encodings the server applied, outermost last; ``identity`` is none."""
+    return [
+        coding.strip().lower()
+        for coding in response.headers.get("Content-Encoding", "").split(",")
+        if coding.strip().lower() not in ("", "identity")
+    ]
 
 
 def _damaged(url: str, response: httpx.Response, reason: object) -> DownloadError:
