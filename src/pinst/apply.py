@@ -92,6 +92,7 @@ def _prepare_and_link(
         reporter=reporter,
         timeout=options.timeout,
         limits=options.unpack_limits,
+        max_page_size=options.input_limits.max_index_page_size,
         offline=options.offline,
     )
     prepared = preparer.prepare(plan.changes)

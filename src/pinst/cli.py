@@ -207,6 +207,24 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         "(default: 200; env PINST_MAX_COMPRESSION_RATIO)",
     )
     install.add_argument(
+        "--max-metadata-size",
+        metavar="SIZE",
+        help="refuse a wheel whose METADATA, WHEEL, RECORD or entry_points.txt is larger than "
+        "SIZE (default: 64M; env PINST_MAX_METADATA_SIZE)",
+    )
+    install.add_argument(
+        "--max-index-page-size",
+        metavar="SIZE",
+        help="refuse an index page larger than SIZE, on the wire or inflated (default: 64M; "
+        "env PINST_MAX_INDEX_PAGE_SIZE)",
+    )
+    install.add_argument(
+        "--max-requirements-size",
+        metavar="SIZE",
+        help="refuse a requirements, constraints or lock file larger than SIZE (default: 16M; "
+        "env PINST_MAX_REQUIREMENTS_SIZE)",
+    )
+    install.add_argument(
         "--reinstall",
         action="store_true",
         help="reinstall packages even if that version is installed",
@@ -267,7 +285,7 @@ def _run_install(args: argparse.Namespace) -> int:
 def _install_options(args: argparse.Namespace) -> InstallOptions:
     """The install's options: the command line's, else the environment's and config files'."""
     from pinst.install import InstallOptions
-    from pinst.limits import UnpackLimits
+    from pinst.limits import InputLimits, UnpackLimits
     from pinst.link import LinkMode
     from pinst.settings import SETTINGS, resolve
     from pinst.target import default_venv_path
@@ -297,6 +315,11 @@ def _install_options(args: argparse.Namespace) -> InstallOptions:
         unpack_limits=UnpackLimits(
             max_unpacked_size=int(settings.number("max-unpacked-size")),
             max_compression_ratio=int(settings.number("max-compression-ratio")),
+            max_metadata_size=int(settings.number("max-metadata-size")),
+        ),
+        input_limits=InputLimits(
+            max_index_page_size=int(settings.number("max-index-page-size")),
+            max_requirements_size=int(settings.number("max-requirements-size")),
         ),
         config_files=settings.discovery.examined,
         config_variables=settings.discovery.variables,

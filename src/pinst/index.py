@@ -28,12 +28,14 @@ from urllib.request import url2pathname
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename
 
 from pinst.errors import DownloadError, PinstError
+from pinst.limits import DEFAULT_MAX_INDEX_PAGE_SIZE, TooLarge, read_at_most
+from pinst.report import pinst_logger
 from pinst.urls import redact, strip_credentials
 
 if TYPE_CHECKING:
     import httpx
 
-    from pinst.http import RetryPolicy
+    from pinst.http import ResponseTooLarge, RetryPolicy
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -52,6 +54,12 @@ def everything(filename: str) -> bool:
 
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip")
+REMOTE_SCHEMES = ("http", "https")
+PAGE_LIMIT_ADVICE = (
+    "If the index really serves pages this large, raise the limit with --max-index-page-size "
+    "or PINST_MAX_INDEX_PAGE_SIZE (or max-index-page-size in pinst.toml)."
+)
+logger = pinst_logger()
 
 
 @dataclass(frozen=True)
@@ -81,15 +89,19 @@ class Finder:
         pages_dir: Path | None,
         offline: bool = False,
         retry: RetryPolicy | None = None,
+        max_page_size: int = DEFAULT_MAX_INDEX_PAGE_SIZE,
     ) -> None:
         self._client = client  # a SharedClient: builds one client, on first use
         self._index_urls = list(index_urls)
         self._find_links = list(find_links)
-        self._pages = PageCache(pages_dir) if pages_dir is not None else None
+        self._max_page_size = max_page_size  # bytes, on the wire and inflated
+        self._pages = PageCache(pages_dir, max_page_size) if pages_dir is not None else None
         self._offline = offline
         self._retry = retry
         self._lock = threading.Lock()
         self._linked: dict[str, list[DistributionFile]] = {}
+        # Links of remote pages to local files (file://), left out: (page URL, file).
+        self._refused: list[tuple[str, DistributionFile]] = []
 
     def files(self, name: NormalizedName, wanted: Wanted = everything) -> list[DistributionFile]:
         """The files of project ``name`` (only those whose filename ``wanted`` accepts, if
@@ -103,7 +115,29 @@ class Finder:
         ]
         if from_index is None and not linked:
             raise self._not_found(name)
-        return [*(from_index or []), *linked]
+        found = [*(from_index or []), *linked]
+        if not found:
+            self._raise_if_only_refused(name, wanted)
+        return found
+
+    def _raise_if_only_refused(self, name: NormalizedName, wanted: Wanted) -> None:
+        """A pin whose only files are links that a remote page made to local paths: say so,
+        rather than that the version has no file."""
+        with self._lock:
+            refused = [
+                (page, file)
+                for page, file in self._refused
+                if project_of(file.filename) == name and wanted(file.filename)
+            ]
+        if refused:
+            page, file = refused[0]
+            raise PinstError(
+                f"The only files for {name} that fit are links to local paths on a remote index "
+                f"page: {redact(page)} links {file.filename} to {redact(file.url)}. pinst takes "
+                "only http:// and https:// links from a page it downloads, so that an index "
+                "cannot make it install (or read) files of this machine. If you want that file, "
+                "pin its path (or use --find-links DIRECTORY)."
+            )
 
     def _from_indexes(self, name: NormalizedName, wanted: Wanted) -> list[DistributionFile] | None:
         for index_url in self._index_urls:
@@ -134,7 +168,7 @@ class Finder:
                 )
             return files or []
         path = Path(url2pathname(urlsplit(location).path)) if scheme == "file" else Path(location)
-        return _local_files(path, location)
+        return _local_files(path, location, self._max_page_size)
 
     def _files_on(
         self, url: str, accept: str, credentials_from: str, wanted: Wanted = everything
@@ -147,23 +181,60 @@ class Finder:
         origin = redact(credentials_from)
         cached = self._pages.load(url) if self._pages else None
         if self._offline or (cached is not None and cached.is_fresh()):
-            return parse_page(cached.page, credentials_from, origin, wanted) if cached else None
+            if cached is None:
+                return None
+            return self._remote_links_only(
+                cached.page, parse_page(cached.page, credentials_from, origin, wanted)
+            )
         entry = self._download_page(url, accept, cached)
         if entry is None:
             return None
-        files = parse_page(entry.page, credentials_from, origin, wanted)
+        files = self._remote_links_only(
+            entry.page, parse_page(entry.page, credentials_from, origin, wanted)
+        )
         # Stored only now: a page that was cut short or garbled must not be served from the
         # cache until it expires.
         if self._pages is not None and entry.storable:
             self._pages.store(url, entry)
         return files
 
+    def _remote_links_only(
+        self, page: Page, files: list[DistributionFile]
+    ) -> list[DistributionFile]:
+        """``files`` without the links of a downloaded page to anything but http(s) URLs.
+
+        A page of a remote index must not make pinst install, or read, a file of this machine
+        (``file:///home/.../.ssh/...``): such links are left out, with a warning. A page read
+        from a local file (a --find-links page) may link to local files.
+        """
+        if urlsplit(page.url).scheme not in REMOTE_SCHEMES:
+            return files
+        kept = []
+        for file in files:
+            if urlsplit(file.url).scheme in REMOTE_SCHEMES:
+                kept.append(file)
+                continue
+            with self._lock:
+                self._refused.append((page.url, file))
+            logger.warning(
+                "Ignoring the link to %s on %s: a remote index page may link only to http:// "
+                "and https:// URLs, not to local files.",
+                redact(file.url),
+                redact(page.url),
+            )
+        return kept
+
     def _download_page(self, url: str, accept: str, cached: CachedPage | None) -> CachedPage | None:
         """The page at ``url`` as the server has it now (maybe the cached one, revalidated)."""
         from pinst import http
 
         headers = {"Accept": accept, **(cached.validators() if cached else {})}
-        response = http.request(self._client(), url, headers=headers, policy=self._retry)
+        try:
+            response, body = http.request_capped(
+                self._client(), url, self._max_page_size, headers=headers, policy=self._retry
+            )
+        except http.ResponseTooLarge as error:
+            raise DownloadError(_too_large(url, error)) from None
         if response.status_code == 304 and cached is not None:
             return cached.revalidated(response.headers)
         if response.status_code in (404, 410):
@@ -171,7 +242,7 @@ class Finder:
         http.raise_for_status(response, url)
         page = Page(
             url=strip_credentials(str(response.url)),
-            text=response.text,
+            text=body.decode(response.encoding or "utf-8", errors="replace"),
             content_type=response.headers.get("Content-Type", "text/html"),
         )
         return CachedPage.from_response(page, response.headers)
@@ -194,6 +265,21 @@ class Finder:
         )
 
 
+def _too_large(url: str, error: ResponseTooLarge) -> str:
+    from pinst.cache_usage import format_size
+
+    limit = format_size(error.limit)
+    if error.inflated_from is None:
+        what = f"is larger than the limit of {limit}"
+    else:
+        sent = format_size(error.inflated_from)
+        what = f"inflates to more than the limit of {limit} (from the first {sent} sent compressed)"
+    return (
+        f"The index page {redact(url)} {what}, so pinst stopped reading it: a page that large "
+        f"is broken or hostile (the largest on PyPI are about 21 MB). {PAGE_LIMIT_ADVICE}"
+    )
+
+
 def project_of(filename: str) -> NormalizedName | None:
     """The normalized project name a wheel or sdist filename belongs to, if it parses."""
     if filename.endswith(".whl"):
@@ -207,10 +293,12 @@ def project_of(filename: str) -> NormalizedName | None:
         return None
 
 
-def _local_files(directory: Path, location: str) -> list[DistributionFile]:
+def _local_files(directory: Path, location: str, limit: int) -> list[DistributionFile]:
     if directory.is_file():
         page = Page(
-            directory.absolute().as_uri(), _read_links_file(directory, location), "text/html"
+            directory.absolute().as_uri(),
+            _read_links_file(directory, location, limit),
+            "text/html",
         )
         return parse_page(page, location, redact(location))
     if not directory.is_dir():
@@ -233,9 +321,17 @@ def _local_files(directory: Path, location: str) -> list[DistributionFile]:
     ]
 
 
-def _read_links_file(path: Path, location: str) -> str:
+def _read_links_file(path: Path, location: str, limit: int) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as stream:
+            return read_at_most(stream.read, limit).decode("utf-8")
+    except TooLarge:
+        from pinst.cache_usage import format_size
+
+        raise PinstError(
+            f"The --find-links page {redact(location)} is larger than the limit of "
+            f"{format_size(limit)} for an index page. {PAGE_LIMIT_ADVICE}"
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         reason = "it is not UTF-8 text" if isinstance(error, ValueError) else error.strerror
         raise PinstError(
@@ -478,8 +574,11 @@ def _freshness(cache_control: str) -> tuple[bool, float]:
 class PageCache:
     """Index pages on disk, one JSON file per URL, keyed without the URL's credentials."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, max_page_size: int = DEFAULT_MAX_INDEX_PAGE_SIZE) -> None:
         self.directory = directory
+        # A page within the limit takes at most six times its size as JSON (``\u0000`` for a
+        # byte): a larger file was not written under this limit, and is not read.
+        self.max_file_size = 6 * max_page_size + 64 * 1024
 
     def path(self, url: str) -> Path:
         key = hashlib.sha256(strip_credentials(url).encode()).hexdigest()
@@ -487,9 +586,13 @@ class PageCache:
 
     def load(self, url: str) -> CachedPage | None:
         try:
-            return CachedPage.from_json(json.loads(self.path(url).read_text()))
+            with open(self.path(url), "rb") as stream:
+                content = read_at_most(stream.read, self.max_file_size)
+            return CachedPage.from_json(json.loads(content))
         except FileNotFoundError:
             return None
+        except TooLarge:
+            return None  # fetched again, and checked against the limit as it comes
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # unreadable or damaged: fetch the page again and overwrite it
 

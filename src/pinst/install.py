@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pinst.cache import Cache
 from pinst.errors import PinstError, UsageError
 from pinst.installed import installed_distributions
-from pinst.limits import DEFAULT_LIMITS, UnpackLimits
+from pinst.limits import DEFAULT_INPUT_LIMITS, DEFAULT_LIMITS, InputLimits, UnpackLimits
 from pinst.link import LinkMode
 from pinst.plan import Plan, make_plan
 from pinst.repair import repair_interrupted
@@ -51,6 +51,7 @@ class InstallOptions(NamedTuple):
     command_line: Sequence[str] | None = None  # the arguments, for the stamp (see stamp.py)
     timeout: float | None = None  # seconds for each network wait; None: the HTTP default
     unpack_limits: UnpackLimits = DEFAULT_LIMITS
+    input_limits: InputLimits = DEFAULT_INPUT_LIMITS  # index pages, requirements files
     sync: bool = False  # also remove every distribution the requirements do not list
     json: bool = False  # the caller prints the returned report on stdout: never stamp the run
     no_progress: bool = False  # no progress bars even on a terminal (the caller's Reporter)
@@ -71,6 +72,7 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
         options.requirement_args,
         options.constraint_files,
         require_hashes=options.require_hashes,
+        max_size=options.input_limits.max_requirements_size,
     )
     for note in parsed.notes:  # lines read that change nothing, such as --config-settings
         reporter.warn(note)

@@ -20,7 +20,16 @@ from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from pinst.errors import PinstError
-from pinst.requirements import HASH_LENGTHS, Origin, Pin, direct_pin
+from pinst.limits import DEFAULT_MAX_REQUIREMENTS_SIZE, TooLarge
+from pinst.requirements import (
+    HASH_LENGTHS,
+    NotReadable,
+    Origin,
+    Pin,
+    direct_pin,
+    read_input_file,
+    too_large_file,
+)
 from pinst.toml import toml_parser
 
 if TYPE_CHECKING:
@@ -115,18 +124,26 @@ class LockFile(NamedTuple):
         )
 
 
-def read_lock(path: Path) -> tuple[LockFile, os.stat_result]:
-    """Parse and validate the lock file; every error names the file and says what to fix."""
+def read_lock(
+    path: Path, max_size: int = DEFAULT_MAX_REQUIREMENTS_SIZE
+) -> tuple[LockFile, os.stat_result]:
+    """Parse and validate the lock file, of at most ``max_size`` bytes; every error names the
+    file and says what to fix."""
     pylock = _pylock_module(path)
     parser = toml_parser()
     try:
-        with open(path, "rb") as stream:
-            status = os.fstat(stream.fileno())
-            content = stream.read()
+        content, status = read_input_file(path, max_size)
     except OSError as error:
         raise PinstError(
             f"cannot read the lock file {path}: {error.strerror or error}. Check the path."
         ) from None
+    except NotReadable as error:
+        raise PinstError(
+            f"the lock file {path} is {error}, not a regular file or a pipe; pinst does not "
+            "read from it, as it may never end. Give the lock file's path."
+        ) from None
+    except TooLarge as error:
+        raise PinstError(too_large_file(f"the lock file {path}", error.limit)) from None
     try:
         data = parser.loads(content.decode("utf-8"))
     except (parser.TOMLDecodeError, UnicodeDecodeError) as error:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pinst.cache import Cache
 from pinst.compatibility import wheel_rank
 from pinst.errors import DownloadError, PinstError, advice_for, describe
-from pinst.limits import DEFAULT_LIMITS, UnpackLimits
+from pinst.limits import DEFAULT_LIMITS, DEFAULT_MAX_INDEX_PAGE_SIZE, UnpackLimits
 from pinst.manifest import Manifest, entry_for
 from pinst.plan import Change
 from pinst.report import Reporter, format_duration, plural
@@ -78,6 +78,7 @@ class Preparer:
         reporter: Reporter,
         timeout: float | None = None,
         limits: UnpackLimits = DEFAULT_LIMITS,
+        max_page_size: int = DEFAULT_MAX_INDEX_PAGE_SIZE,
         offline: bool = False,
     ) -> None:
         self.interpreter = interpreter
@@ -87,6 +88,7 @@ class Preparer:
         self.reporter = reporter
         self.timeout = timeout  # seconds for each network wait; None: the HTTP default
         self.limits = limits  # how far a wheel may expand
+        self.max_page_size = max_page_size  # bytes of an index page, on the wire and inflated
         self.offline = offline  # cached index pages and wheels only: no request at all
         # A locked requirements file lists the hashes of every platform's wheel: one listing
         # of each bucket answers for all of them, instead of a failed open per hash.
@@ -253,6 +255,7 @@ class Preparer:
             self.sources.find_links,
             self.cache.pages,
             offline=self.offline,
+            max_page_size=self.max_page_size,
         )
 
         def locate_one(pin: Pin) -> DistributionFile:

@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from pinst.errors import PinstError
+from pinst.limits import (
+    DEFAULT_MAX_REQUIREMENTS_SIZE,
+    MAX_REQUIREMENT_LENGTH,
+    TooLarge,
+    read_at_most,
+)
 from pinst.names import canonical_name
 from pinst.urls import redact, url_problem
 
@@ -253,12 +260,14 @@ def read_requirements(
     requirement_args: Sequence[str] = (),
     constraint_files: Sequence[Path] = (),
     require_hashes: bool = False,
+    max_size: int = DEFAULT_MAX_REQUIREMENTS_SIZE,
 ) -> ParsedRequirements:
-    """Read the requirements files, command-line requirements and constraints files."""
+    """Read the requirements files, command-line requirements and constraints files; each file
+    may hold at most ``max_size`` bytes."""
     locks = [path for path in requirement_files if is_lock_path(path)]
     if locks:
-        return _read_lock(locks, requirement_files, requirement_args, constraint_files)
-    reader = _Reader(ParsedRequirements(require_hashes=require_hashes))
+        return _read_lock(locks, requirement_files, requirement_args, constraint_files, max_size)
+    reader = _Reader(ParsedRequirements(require_hashes=require_hashes), max_size)
     for path in requirement_files:
         reader.read_file(path, COMMAND_LINE, as_constraints=False)
     for argument in requirement_args:
@@ -275,6 +284,7 @@ def _read_lock(
     requirement_files: Sequence[Path],
     requirement_args: Sequence[str],
     constraint_files: Sequence[Path],
+    max_size: int,
 ) -> ParsedRequirements:
     """A lock file is complete by itself: mixing it with other requirements would need a
     resolver to reconcile them, so it must come alone."""
@@ -286,7 +296,7 @@ def _read_lock(
         )
     from pinst.lockfile import read_lock
 
-    lock, status = read_lock(locks[0])
+    lock, status = read_lock(locks[0], max_size)
     parsed = ParsedRequirements(require_hashes=True, lock=lock)
     parsed.sources.append((_absolute(locks[0]), status))
     return parsed
@@ -303,8 +313,9 @@ def is_lock_path(path: Path) -> bool:
 
 
 class _Reader:
-    def __init__(self, parsed: ParsedRequirements) -> None:
+    def __init__(self, parsed: ParsedRequirements, max_size: int) -> None:
         self.parsed = parsed
+        self.max_size = max_size  # bytes per file
         # The files being read, outermost first, by (device, inode): an include loop shows up
         # here.
         self.reading: list[tuple[tuple[int, int], Path]] = []
@@ -313,7 +324,7 @@ class _Reader:
     def read_file(self, path: Path, included_from: Origin, as_constraints: bool) -> None:
         if included_from.path is not None and path.name.startswith("pylock."):
             _refuse_included_lock(path, included_from)
-        text, status = _read_text(path, included_from, as_constraints)
+        text, status = _read_text(path, included_from, as_constraints, self.max_size)
         identity = (status.st_dev, status.st_ino)
         self.parsed.sources.append((_absolute(path), status))
         self.parsed.variables.update(ENV_VAR.findall(text))
@@ -330,10 +341,11 @@ class _Reader:
 
     def read_line(self, line: str, origin: Origin, base: Path, as_constraints: bool) -> None:
         requirement, options_text = _split_requirement_and_options(line)
-        options = _parse_options(options_text, origin, line, after_requirement=bool(requirement))
+        shown = excerpt(line)  # as errors quote it: a line can be megabytes long
+        options = _parse_options(options_text, origin, shown, after_requirement=bool(requirement))
         if not requirement:
             for name, value in options:
-                self.apply_option(name, value, origin, base, line, as_constraints)
+                self.apply_option(name, value, origin, base, shown, as_constraints)
             return
         hash_values = [value for name, value in options if name == "--hash"]
         if hash_values:
@@ -426,20 +438,57 @@ def _refuse_included_lock(path: Path, included_from: Origin) -> None:
         )
 
 
+class NotReadable(Exception):
+    """A path that names something other than a regular file or a pipe (its kind)."""
+
+
+READABLE_KINDS = (stat.S_ISREG, stat.S_ISFIFO, stat.S_ISSOCK)
+
+
+def read_input_file(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file, or of what a pipe (``/dev/stdin``, ``<(...)``) delivers,
+    and its status; at most ``limit`` bytes, read piece by piece.
+
+    A device (``/dev/zero``, ``/dev/urandom``, a terminal) is refused before it is opened: it
+    may never end, and opening some has effects. Raises OSError, NotReadable or TooLarge.
+    """
+    _check_readable(os.stat(path).st_mode)
+    with open(path, "rb") as stream:
+        status = os.fstat(stream.fileno())
+        _check_readable(status.st_mode)  # the same, should the path have changed meanwhile
+        return read_at_most(stream.read, limit), status
+
+
+def _check_readable(mode: int) -> None:
+    if any(kind(mode) for kind in READABLE_KINDS):
+        return
+    if stat.S_ISDIR(mode):
+        raise NotReadable("a directory")
+    if stat.S_ISCHR(mode):
+        raise NotReadable("a character device")
+    raise NotReadable("a device" if stat.S_ISBLK(mode) else "not a regular file")
+
+
 def _read_text(
-    path: Path, included_from: Origin, as_constraints: bool
+    path: Path, included_from: Origin, as_constraints: bool, limit: int
 ) -> tuple[str, os.stat_result]:
     kind = "constraints" if as_constraints else "requirements"
+    hint = "" if included_from.path is None else INCLUDE_HINT
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-            status = os.fstat(stream.fileno())
+        data, status = read_input_file(path, limit)
     except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        hint = "" if included_from.path is None else INCLUDE_HINT
         raise PinstError(
             f"{included_from}: cannot read the {kind} file {path}: {reason}. Check the path{hint}."
         ) from None
+    except NotReadable as error:
+        raise PinstError(
+            f"{included_from}: the {kind} file {path} is {error}, not a regular file or a pipe; "
+            f"pinst does not read from it, as it may never end. Give a file{hint}."
+        ) from None
+    except TooLarge as error:
+        what = f"the {kind} file {path}"
+        raise PinstError(too_large_file(what, error.limit, included_from)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -449,6 +498,25 @@ def _read_text(
             f"{error.start}). Save it as UTF-8."
         ) from None
     return text, status
+
+
+def too_large_file(what: str, limit: int, included_from: Origin | None = None) -> str:
+    from pinst.cache_usage import format_size
+
+    where = f"{included_from}: " if included_from is not None else ""
+    return (
+        f"{where}{what} is larger than the limit of {format_size(limit)}, so pinst "
+        "stopped reading it (a real one is far smaller: a locked file with hashes for 1,000 "
+        "packages is about 1 MB). If it is right, raise the limit with "
+        "--max-requirements-size or PINST_MAX_REQUIREMENTS_SIZE."
+    )
+
+
+def excerpt(text: str, length: int = 200) -> str:
+    """``text`` fit to quote in a message: its start, and how long it is, if it is long."""
+    if len(text) <= length:
+        return text
+    return f"{text[:length]}… ({len(text)} characters)"
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -515,14 +583,14 @@ def _parse_options(
     for token in remaining:
         if not token.startswith("-"):
             raise PinstError(
-                f"{origin}: unexpected '{token}' in '{line}'. Put each requirement and each "
-                "option on a line of its own."
+                f"{origin}: unexpected '{excerpt(token)}' in '{line}'. Put each requirement and "
+                "each option on a line of its own."
             )
         name, attached = _split_option_token(token)
         if after_requirement and name not in REQUIREMENT_OPTIONS:
             raise PinstError(
-                f"{origin}: '{token}' cannot follow a requirement ('{line}'): only --hash and "
-                "--config-settings can. Put other options on a line of their own."
+                f"{origin}: '{excerpt(token)}' cannot follow a requirement ('{line}'): only "
+                "--hash and --config-settings can. Put other options on a line of their own."
             )
         if name in FLAG_OPTIONS and attached is None:
             options.append((name, ""))
@@ -533,7 +601,8 @@ def _parse_options(
             options.append((name, value))
         else:
             raise PinstError(
-                f"{origin}: pinst does not understand the option '{token}' in '{line}'. It "
+                f"{origin}: pinst does not understand the option '{excerpt(token)}' in "
+                f"'{line}'. It "
                 f"understands {KNOWN_OPTIONS}; remove it."
             )
     return options
@@ -579,6 +648,12 @@ def _append_new(values: list[str], value: str) -> None:
 def _parse_requirement(
     text: str, origin: Origin, base: Path, hash_values: list[str]
 ) -> Pin | Unpinned:
+    if len(text) > MAX_REQUIREMENT_LENGTH:
+        raise PinstError(
+            f"{origin}: the requirement '{excerpt(text)}' is longer than the "
+            f"{MAX_REQUIREMENT_LENGTH} characters pinst accepts for one (its --hash options "
+            "aside); no name, URL or marker comes near that. Check the line."
+        )
     hashes = _parse_hashes(hash_values, origin, text)
     if NAMED_URL.match(text):
         return _pep508_requirement(text, origin, base, hashes)
@@ -651,7 +726,7 @@ def _parse_pep508(requirement: str, origin: Origin, text: str) -> Requirement:
     except InvalidRequirement as error:
         reason = (str(error).splitlines() or ["invalid requirement"])[0].rstrip(".")
         raise PinstError(
-            f"{origin}: could not parse '{text}': {reason}.{_did_you_mean(text)} Write "
+            f"{origin}: could not parse '{excerpt(text)}': {reason}.{_did_you_mean(text)} Write "
             "requirements as NAME==VERSION, NAME @ URL, or the path or URL of a wheel."
         ) from None
 
@@ -668,7 +743,7 @@ def _did_you_mean(text: str) -> str:
         Requirement(suggestion)
     except InvalidRequirement:
         return ""
-    return f" Did you mean '{suggestion}'?"
+    return f" Did you mean '{excerpt(suggestion)}'?"
 
 
 def _canonical_extras(extras: Iterable[str]) -> frozenset[str]:
@@ -849,21 +924,22 @@ def _parse_hashes(values: Iterable[str], origin: Origin, text: str) -> dict[str,
 
 
 def _parse_hash(value: str, origin: Origin, text: str) -> tuple[str, str]:
+    shown = excerpt(value)
     algorithm, colon, digest = value.partition(":")
     algorithm, digest = algorithm.lower(), digest.lower()
     if not colon:
         raise PinstError(
-            f"{origin}: the hash '{value}' of '{text}' is not of the form sha256:<hex digest>. "
+            f"{origin}: the hash '{shown}' of '{text}' is not of the form sha256:<hex digest>. "
             f"{HASH_FORM}"
         )
     if algorithm not in HASH_LENGTHS:
         raise PinstError(
-            f"{origin}: the hash '{value}' of '{text}' uses {algorithm}; pinst accepts sha256, "
+            f"{origin}: the hash '{shown}' of '{text}' uses {algorithm}; pinst accepts sha256, "
             f"sha384 and sha512 only, as pip does. {HASH_FORM}"
         )
     if len(digest) != HASH_LENGTHS[algorithm] or not HEX.fullmatch(digest):
         raise PinstError(
-            f"{origin}: the hash '{value}' of '{text}' is not a {algorithm} digest, which is "
+            f"{origin}: the hash '{shown}' of '{text}' is not a {algorithm} digest, which is "
             f"{HASH_LENGTHS[algorithm]} hex digits. {HASH_FORM}"
         )
     return algorithm, digest

@@ -52,6 +52,9 @@ SETTINGS = (
     Setting("timeout", "PINST_HTTP_TIMEOUT", "seconds"),
     Setting("max-unpacked-size", "PINST_MAX_UNPACKED_SIZE", "size"),
     Setting("max-compression-ratio", "PINST_MAX_COMPRESSION_RATIO", "ratio"),
+    Setting("max-metadata-size", "PINST_MAX_METADATA_SIZE", "size"),
+    Setting("max-index-page-size", "PINST_MAX_INDEX_PAGE_SIZE", "size"),
+    Setting("max-requirements-size", "PINST_MAX_REQUIREMENTS_SIZE", "size"),
     Setting("no-progress", "PINST_NO_PROGRESS", "bool"),
 )
 KEYS = {setting.key: setting for setting in SETTINGS}
@@ -151,7 +154,7 @@ def _default(key: str) -> object:
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir("pinst", appauthor=False))
-    from pinst.limits import DEFAULT_LIMITS
+    from pinst.limits import DEFAULT_INPUT_LIMITS, DEFAULT_LIMITS
 
     defaults: dict[str, object] = {
         "extra-index-url": [],
@@ -161,6 +164,9 @@ def _default(key: str) -> object:
         "timeout": DEFAULT_TIMEOUT,
         "max-unpacked-size": DEFAULT_LIMITS.max_unpacked_size,
         "max-compression-ratio": DEFAULT_LIMITS.max_compression_ratio,
+        "max-metadata-size": DEFAULT_LIMITS.max_metadata_size,
+        "max-index-page-size": DEFAULT_INPUT_LIMITS.max_index_page_size,
+        "max-requirements-size": DEFAULT_INPUT_LIMITS.max_requirements_size,
     }
     kind = KEYS[key].kind
     return defaults.get(key, False if kind == "bool" else None)

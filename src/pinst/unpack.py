@@ -45,7 +45,7 @@ from pinst.confinement import NAME_MAX, data_file_problem, path_problem
 from pinst.dependencies import parse_requires_dist
 from pinst.errors import PinstError, naming
 from pinst.hashing import record_digest
-from pinst.limits import DEFAULT_LIMITS, RATIO_FLOOR, GiB, UnpackLimits
+from pinst.limits import DEFAULT_LIMITS, RATIO_FLOOR, GiB, MiB, UnpackLimits
 from pinst.manifest import (
     FILES_DIR,
     MANIFEST_NAME,
@@ -94,8 +94,6 @@ UTF8_NAME = 0x800  # the name is UTF-8, not cp437
 # size, name length, extra field length.
 LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 ZIP64_MARKER = 0xFFFFFFFF  # the real size is in the zip64 extra field
-# RECORD, METADATA, WHEEL and entry_points.txt are read into memory; real ones are a few MB.
-TEXT_LIMIT = 64 * 1024 * 1024
 # A failed create that the wheel causes (names that collide here, or that this filesystem cannot
 # hold), as opposed to the cache's own trouble (a full disk, permissions).
 NAME_ERRORS = {errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EILSEQ}
@@ -641,10 +639,18 @@ class _WheelExtractor:
         return self.fail(f"the compressed data of {name!r} is damaged ({reason})")
 
     def _read_small(self, info: zipfile.ZipInfo) -> bytes:
-        if info.file_size > TEXT_LIMIT:
-            raise self.fail(
-                f"{info.filename!r} is {format_size(info.file_size)}, too large for a metadata "
-                f"file (at most {format_size(TEXT_LIMIT)})"
+        """A metadata file's content (RECORD, METADATA, WHEEL, entry_points.txt), which is read
+        into memory: only up to the limit. Its size is the headers' word, which ``_chunks``
+        holds it to."""
+        limit = self.limits.max_metadata_size
+        if info.file_size > limit:
+            raise WheelTooLarge(
+                self.wheel,
+                f"has a metadata file {info.filename!r} of {format_size(info.file_size)}, more "
+                f"than the limit of {format_size(limit)} that pinst reads into memory",
+                f"--max-metadata-size (for example --max-metadata-size "
+                f"{info.file_size // MiB + 1}M)",
+                "PINST_MAX_METADATA_SIZE",
             )
         return b"".join(self._chunks(info))
 

@@ -84,6 +84,23 @@ class Fault:
         return self.truncate or self.reset or bool(self.stall_midway or self.length_error)
 
 
+@dataclass(frozen=True)
+class RawPage:
+    """A response served as it is for one path, instead of what the index would make of it.
+
+    ``body`` is the bytes to send, or a file to stream them from; ``headers`` go out as given
+    (a ``Content-Encoding`` among them is not applied here: the body is already encoded).
+    Without ``content_length``, the body goes out unframed, until the connection closes.
+    """
+
+    body: bytes | Path
+    headers: dict[str, str]
+    content_length: bool = True
+
+    def size(self) -> int:
+        return self.body.stat().st_size if isinstance(self.body, Path) else len(self.body)
+
+
 class IndexServer:
     def __init__(
         self, directory: Path, *, flavour: Literal["both", "html", "json"] = "both"
@@ -97,6 +114,7 @@ class IndexServer:
         self.faults: dict[str, list[Fault | int]] = {}  # path -> what the next requests get
         self.auth: tuple[str, str] | None = None  # require basic auth with these credentials
         self.page_cache_control = "max-age=600"
+        self.raw_pages: dict[str, RawPage] = {}  # path -> the response to send, as it is
         self.requests: collections.Counter[str] = collections.Counter()
         self.not_modified: collections.Counter[str] = collections.Counter()  # 304s per path
         self.headers_seen: dict[str, dict[str, str]] = {}  # path -> headers of its last request
@@ -265,7 +283,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._route(path, fault)
 
     def _route(self, path: str, fault: Fault) -> None:
-        if path.startswith("/simple/"):
+        raw = self.index.raw_pages.get(path)
+        if raw is not None:
+            self._raw(raw)
+        elif path.startswith("/simple/"):
             self._page(path.removeprefix("/simple/").strip("/"), fault)
         elif path.startswith("/files/"):
             self._file(unquote(path.removeprefix("/files/")), fault)
@@ -302,6 +323,22 @@ class _Handler(BaseHTTPRequestHandler):
         if self.index.flavour != "both":
             return self.index.flavour == "json"
         return JSON_TYPE in self.headers.get("Accept", "")
+
+    def _raw(self, raw: RawPage) -> None:
+        self.send_response(200)
+        for key, value in raw.headers.items():
+            self.send_header(key, value)
+        if raw.content_length:
+            self.send_header("Content-Length", str(raw.size()))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if isinstance(raw.body, bytes):
+            self.wfile.write(raw.body)
+            return
+        with open(raw.body, "rb") as file:
+            shutil.copyfileobj(file, self.wfile, 1024 * 1024)
 
     def _file(self, filename: str, fault: Fault) -> None:
         path = self.index.directory / filename
