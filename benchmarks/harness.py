@@ -211,7 +211,11 @@ class Bench:
         with venv_root(scenario, self.work) as root:
             for tool in self.tools:
                 result.batches[tool.name] = self.batch(scenario, tool, root, count)
-                say(f"{name} {tool.name}: {result.batches[tool.name]}")
+                batch = result.batches[tool.name]
+                say(
+                    f"{name} {tool.name}: {count} venvs in {batch.seconds:.2f} s, "
+                    f"{batch.disk_bytes / 2**20:,.0f} MiB, {batch.peak_rss_kib // 1024} MiB peak"
+                )
         return result
 
     def batch(self, scenario: Scenario, tool: Tool, root: Path, count: int) -> Batch:
@@ -276,7 +280,8 @@ class Bench:
             result.runs[name] = Reclaimed(
                 sample.seconds, sample.peak_rss_kib, result.before_bytes - after
             )
-            say(f"reclaim {name}: {result.runs[name]}")
+            freed = result.runs[name].freed_bytes
+            say(f"reclaim {name}: {sample.seconds:.2f} s, {freed / 2**20:,.0f} MiB freed")
         return result
 
 
