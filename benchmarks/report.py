@@ -158,6 +158,8 @@ def compared(run: Run) -> list[tuple[str, str]]:
 
 
 def time_table(run: Run) -> list[str]:
+    if not run.timed:
+        return []  # only many-venvs, reclaim or disk ran: they have tables of their own
     pairs = compared(run)
     rows = []
     for result in run.timed:

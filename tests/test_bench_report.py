@@ -114,6 +114,8 @@ def test_many_venvs_gives_totals_per_tool_and_pinst_over_uv_for_time_and_disk() 
     assert "| disk, 20 venvs beside the cache | 500 MiB | 400 MiB | **1.25** |" in page
     assert "| peak memory, 20 venvs beside the cache | 100 MiB | 50 MiB |  |" in page
     assert "on a tmpfs |" not in page
+    assert "| scenario |" in page  # the cold scenario's table stays
+    assert "| scenario |" not in markdown(Run(**{**run.__dict__, "timed": []}))
     assert "- many-venvs on a tmpfs: skipped: mounting needs root" in page
 
 
