@@ -285,9 +285,9 @@ class Bench:
         return result
 
 
-def pypi_reachable(timeout: float = 3.0) -> bool:
-    """Whether PyPI answers a HEAD request within `timeout` seconds."""
-    request = urllib.request.Request(PYPI + "/", method="HEAD")
+def pypi_reachable(timeout: float = 3.0, url: str = PYPI + "/") -> bool:
+    """Whether PyPI (or `url`) answers a HEAD request within `timeout` seconds."""
+    request = urllib.request.Request(url, method="HEAD")
     try:
         with urllib.request.urlopen(request, timeout=timeout):
             return True

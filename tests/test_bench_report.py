@@ -6,12 +6,13 @@ ratios are shown beside them, to tell the machine's noise from a real difference
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from benchmarks.harness import parse_args
+from benchmarks.harness import parse_args, pypi_reachable
 from benchmarks.machine import Machine
 from benchmarks.report import (
     Batch,
@@ -178,3 +179,10 @@ def test_the_harness_runs_as_a_module_of_the_benchmarks_package() -> None:
     assert result.returncode == 0, result.stderr
     assert "--set {bench,data}" in result.stdout
     assert "many-venvs" in result.stdout and "reclaim" in result.stdout
+
+
+def test_pypi_counts_as_unreachable_when_nothing_answers_in_time() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    assert not pypi_reachable(timeout=1.0, url=f"http://127.0.0.1:{port}/")
