@@ -46,7 +46,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .local_index import LocalIndex, download_wheels, serve
@@ -258,31 +258,48 @@ class Bench:
             for tool in (tools["pip"], tools["uv"]):
                 job = self.job(scenario, tool, source, str(number))
                 self.install(tool, replace(job, venv=make_venv(job.venv), uv_link_mode="copy"))
+        settle()
         result.before_bytes = tree_bytes([source])
-        cache = self.work / "reclaim-caches" / "pinst-reclaim"
-        copies = {
-            "pinst reclaim": self.work / "reclaim-pinst",
-            "hardlink": self.work / "reclaim-hl",
-        }
-        for copy in copies.values():
-            run_quiet(["cp", "-a", str(source), str(copy)])
-        commands = {
-            "pinst reclaim": (
-                pinst.reclaim_command(copies["pinst reclaim"], cache, self.index.url),
-                pinst.environment(),
-            ),
-            "hardlink": (["hardlink", "-t", str(copies["hardlink"])], dict(os.environ)),
-        }
-        for name, (command, env) in commands.items():
+        for name, deduplicator in deduplicators(pinst, self.work, self.index.url).items():
+            run_quiet(["cp", "-a", str(source), str(deduplicator.directory)])
             settle()
-            sample = run_timed(command, env, self.log)
-            after = tree_bytes([path for path in (copies[name], cache) if path.exists()])
+            sample = run_timed(deduplicator.command, deduplicator.env, self.log)
+            after = tree_bytes([path for path in deduplicator.counted if path.exists()])
             result.runs[name] = Reclaimed(
                 sample.seconds, sample.peak_rss_kib, result.before_bytes - after
             )
             freed = result.runs[name].freed_bytes
             say(f"reclaim {name}: {sample.seconds:.2f} s, {freed / 2**20:,.0f} MiB freed")
         return result
+
+
+@dataclass(frozen=True)
+class Deduplicator:
+    """How the reclaim scenario runs one deduplicator over its own copy of the venvs."""
+
+    directory: Path  # its copy
+    command: list[str]
+    env: dict[str, str]
+    counted: list[Path]  # what du counts after it: its copy, and any cache it moved files into
+
+
+def deduplicators(pinst: Pinst, work: Path, index_url: str) -> dict[str, Deduplicator]:
+    pinst_copy, hardlink_copy = work / "reclaim-pinst", work / "reclaim-hardlink"
+    cache = work / "reclaim-caches" / "pinst-reclaim"
+    return {
+        "pinst reclaim": Deduplicator(
+            pinst_copy,
+            pinst.reclaim_command(pinst_copy, cache, index_url),
+            pinst.environment(),
+            [pinst_copy, cache],
+        ),
+        "hardlink": Deduplicator(
+            hardlink_copy,
+            ["hardlink", "-t", str(hardlink_copy)],
+            dict(os.environ),
+            [hardlink_copy],
+        ),
+    }
 
 
 def pypi_reachable(timeout: float = 3.0, url: str = PYPI + "/") -> bool:

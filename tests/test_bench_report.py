@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from benchmarks.harness import parse_args, pypi_reachable
+from benchmarks.harness import deduplicators, parse_args, pypi_reachable
 from benchmarks.machine import Machine
 from benchmarks.report import (
     Batch,
@@ -25,7 +25,7 @@ from benchmarks.report import (
     markdown,
 )
 from benchmarks.scenarios import TIMED
-from benchmarks.tools import SETS, Job, Uv, make_tools
+from benchmarks.tools import SETS, Job, Pinst, Uv, make_tools
 
 CHECKOUT = Path(__file__).parents[1]
 MiB = 2**20
@@ -186,3 +186,20 @@ def test_pypi_counts_as_unreachable_when_nothing_answers_in_time() -> None:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     assert not pypi_reachable(timeout=1.0, url=f"http://127.0.0.1:{port}/")
+
+
+def test_reclaim_runs_each_deduplicator_on_its_own_copy_and_counts_only_what_it_used() -> None:
+    work = Path("/work-dir")
+    runs = deduplicators(Pinst(), work, "http://127.0.0.1:8080/simple")
+
+    pinst, hardlink = runs["pinst reclaim"], runs["hardlink"]
+    assert pinst.directory != hardlink.directory
+    assert pinst.command[pinst.command.index("reclaim") :][:3] == [
+        "reclaim",
+        "-q",
+        str(pinst.directory),
+    ]
+    assert hardlink.command == ["hardlink", "-t", str(hardlink.directory)]
+    # pinst's cache holds what it reclaimed: counted for pinst, never for hardlink
+    assert pinst.counted == [pinst.directory, work / "reclaim-caches" / "pinst-reclaim"]
+    assert hardlink.counted == [hardlink.directory]
