@@ -94,16 +94,20 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmark pinst against uv and pip; writes the table into docs/benchmarks.md.
 
-    Run as root: it installs nginx (the local index) and GNU time (peak memory) with apt-get if
-    missing, and the cross-fs scenario mounts a tmpfs. Takes about 11 minutes with the default 5
-    rounds on 2 cores, and about 30 GB of disk until it ends. Arguments go to the harness:
-    `nox -s bench -- --scenarios warm,noop --rounds 3`.
+    Run as root: it installs nginx (the local index), GNU time (peak memory) and util-linux's
+    hardlink (the reclaim scenario) with apt-get if missing, and cross-fs and many-venvs mount a
+    tmpfs. cold-pypi runs too when PyPI answers. The scenarios before many-venvs, reclaim and
+    cold-pypi took about 11 minutes with the default 5 rounds on 2 cores, and about 30 GB of
+    disk until the end (the new ones are not yet measured). Arguments go to the harness:
+    `nox -s bench -- --set data --scenarios warm,many-venvs --rounds 3 --venvs 10`.
     """
     install_debian_tools(session)
-    if not os.access("/usr/bin/time", os.X_OK) and os.geteuid() == 0 and shutil.which("apt-get"):
+    missing = [] if os.access("/usr/bin/time", os.X_OK) else ["time"]
+    missing += [] if shutil.which("hardlink") else ["util-linux"]
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {"DEBIAN_FRONTEND": "noninteractive"}
         session.run("apt-get", "update", "-qq", external=True, env=env)
-        session.run("apt-get", "install", "-y", "-qq", "time", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", *missing, external=True, env=env)
     session.install(f"uv=={UV_VERSION}")  # a pinned release, so runs compare like with like
     session.install(".")  # pinst's dependencies; the harness runs pinst from src/
-    session.run("python", "benchmarks/harness.py", *session.posargs)
+    session.run("python", "-m", "benchmarks.harness", *session.posargs)

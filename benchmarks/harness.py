@@ -1,7 +1,9 @@
 """Benchmark pinst against uv and pip: interleaved rounds, medians and ratios, a table in the docs.
 
-Every tool installs benchmarks/requirements-bench.txt (109 pinned wheels, 448 MB installed)
-from one local PEP 503 index that nginx serves on 127.0.0.1. Each round runs every tool in turn
+Every tool installs one set of pinned wheels, benchmarks/requirements-bench.txt (109 wheels,
+448 MB installed; the default, `--set bench`) or benchmarks/requirements-data.txt (127 wheels
+of a data-science stack pinst was not tuned on, `--set data`), from one local PEP 503 index
+that nginx serves on 127.0.0.1. Each round runs every tool in turn
 (pinst, uv, pip, pinst, ...), each into a fresh venv made untimed just before, so the machine's
 noise falls on all of them alike; the report gives medians, the ratio of pinst's median to each
 other tool's, and the per-round ratios.
@@ -13,20 +15,25 @@ Scenarios:
   noop      the venv already has everything: the second install is timed
   cross-fs  warm, venvs on a tmpfs the harness mounts (root only); also disk per venv
   disk      per tool: the disk used by its cache and ten venvs, hard links counted once
-  cold-pypi as cold, from PyPI instead of the local index (only when named: it measures the
-            network too, and needs it)
+  cold-pypi as cold, from PyPI instead of the local index (by default only when PyPI answers
+            a HEAD request within 3 s: it measures the network too)
+  many-venvs per tool, from an empty cache: --venvs venvs one after another, beside the cache
+            and again on a tmpfs; total time, disk and peak memory (uv links as by default)
+  reclaim   --venvs venvs by pip and by uv --link-mode copy, copied twice: `pinst reclaim` on
+            one copy, util-linux `hardlink -t` on the other; time, memory and bytes freed
 
 Nothing is deleted until the run ends: on this ext4, deleting venvs slowed the next installs
 two to four times. Needs nginx and GNU time (apt-get install nginx time); `nox -s bench`
 installs them and runs the harness, as root. The wheels are downloaded once into
 ~/.cache/pinst-bench/wheels, beside the harness's own up-to-date pip.
 
-    python benchmarks/harness.py --scenarios cold,warm,noop --rounds 3 --no-write
+    python -m benchmarks.harness --scenarios cold,warm,noop --rounds 3 --no-write
+    python -m benchmarks.harness --set data --scenarios many-venvs,reclaim --venvs 20 --no-write
 
 To measure a change, name another checkout of pinst as a tool (NAME=PATH): it runs in every
 round beside this one, and the report adds NAME/pinst. Such a run is only printed.
 
-    python benchmarks/harness.py --scenarios cold --rounds 7 --tools pinst,change=../wt,uv
+    python -m benchmarks.harness --scenarios cold --rounds 7 --tools pinst,change=../wt,uv
 """
 
 from __future__ import annotations
@@ -37,17 +44,39 @@ import os
 import shutil
 import sys
 import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from local_index import LocalIndex, download_wheels, serve
-from machine import this_machine
-from measure import GNU_TIME, CommandFailed, filesystem_used_bytes, run_timed, tree_bytes
-from report import Install, Run, ScenarioResult, markdown, write_into
-from scenarios import (
+from .local_index import LocalIndex, download_wheels, serve
+from .machine import this_machine
+from .measure import (
+    GNU_TIME,
+    CommandFailed,
+    filesystem_used_bytes,
+    run_quiet,
+    run_timed,
+    tree_bytes,
+)
+from .report import (
+    Batch,
+    Install,
+    ManyVenvsResult,
+    Reclaimed,
+    ReclaimResult,
+    Run,
+    ScenarioResult,
+    markdown,
+    write_into,
+)
+from .scenarios import (
     ALL,
     DEFAULT,
     DISK,
+    MANY_VENVS,
     PYPI,
+    RECLAIM,
     TIMED,
     Scenario,
     can_mount,
@@ -56,7 +85,7 @@ from scenarios import (
     settle,
     venv_root,
 )
-from tools import WORKLOAD, Job, Tool, git_commit, make_tools, newest_pip
+from .tools import DEFAULT_SET, SETS, Job, Pinst, Tool, git_commit, make_tools, newest_pip
 
 DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 DISK_VENVS = 10
@@ -69,11 +98,14 @@ def say(message: str) -> None:
 class Bench:
     """The tools, the index and the work directory one run shares across its scenarios."""
 
-    def __init__(self, tools: list[Tool], index: LocalIndex, work: Path, log: Path) -> None:
+    def __init__(
+        self, tools: list[Tool], index: LocalIndex, work: Path, log: Path, requirements: Path
+    ) -> None:
         self.tools = tools
         self.index = index
         self.work = work
         self.log = log
+        self.requirements = requirements
 
     def install(self, tool: Tool, job: Job) -> Install:
         requests = self.index.requests()
@@ -93,6 +125,7 @@ class Bench:
             index_url=PYPI if scenario.pypi else self.index.url,
             compile=scenario.compile,
             use_cache=not scenario.cold,
+            requirements=self.requirements,
         )
 
     def timed_round(self, scenario: Scenario, tool: Tool, root: Path, number: int) -> Install:
@@ -118,7 +151,7 @@ class Bench:
         scenario = Scenario("warm-up", "warm-up", cold=True)
         for tool in self.tools:
             job = self.job(scenario, tool, self.work, "warm-up")
-            self.install(tool, Job(make_venv(job.venv), job.cache, job.index_url))
+            self.install(tool, replace(job, venv=make_venv(job.venv)))
 
     def scenario(self, scenario: Scenario, rounds: int) -> ScenarioResult:
         result = ScenarioResult(scenario, {})
@@ -159,12 +192,132 @@ class Bench:
         for tool in self.tools:
             jobs = [self.job(scenario, tool, self.work / DISK, str(n)) for n in range(DISK_VENVS)]
             for job in jobs:
-                self.install(tool, Job(make_venv(job.venv), job.cache, job.index_url))
+                self.install(tool, replace(job, venv=make_venv(job.venv)))
             cache = jobs[0].cache
             venvs = [job.venv for job in jobs]
             used[tool.name] = tree_bytes([cache, *venvs] if cache.exists() else venvs)
             say(f"disk {tool.name}: {used[tool.name] / 2**20:,.0f} MiB")
         return used
+
+    def many_venvs(self, count: int, on_tmpfs: bool) -> ManyVenvsResult:
+        """Per tool, from an empty cache: `count` venvs one after another, beside the cache or
+        on a tmpfs. uv links as it does by default (what a user gets)."""
+        name = f"{MANY_VENVS}-tmpfs" if on_tmpfs else MANY_VENVS
+        scenario = Scenario(name, name, tmpfs=on_tmpfs)
+        result = ManyVenvsResult("on a tmpfs" if on_tmpfs else "beside the cache", count, {})
+        if on_tmpfs and (why := can_mount()):
+            result.notes.append(f"skipped: {why}")
+            return result
+        with venv_root(scenario, self.work) as root:
+            for tool in self.tools:
+                result.batches[tool.name] = self.batch(scenario, tool, root, count)
+                batch = result.batches[tool.name]
+                say(
+                    f"{name} {tool.name}: {count} venvs in {batch.seconds:.2f} s, "
+                    f"{batch.disk_bytes / 2**20:,.0f} MiB, {batch.peak_rss_kib // 1024} MiB peak"
+                )
+        return result
+
+    def batch(self, scenario: Scenario, tool: Tool, root: Path, count: int) -> Batch:
+        """The disk is counted on the venvs' filesystem: on the tmpfs, all it lost (the venvs,
+        and pinst's per-filesystem cache); beside the cache, du of the cache and the venvs."""
+        jobs = [self.job(scenario, tool, root, str(n)) for n in range(count)]
+        before = filesystem_used_bytes(root) if scenario.tmpfs else 0
+        installs = []
+        for job in jobs:
+            make_venv(job.venv)
+            settle()
+            installs.append(self.install(tool, replace(job, uv_link_mode=None)))
+        if scenario.tmpfs:
+            disk = filesystem_used_bytes(root) - before
+        else:
+            cache = jobs[0].cache
+            disk = tree_bytes([cache, *(j.venv for j in jobs)] if cache.exists() else [root])
+        seconds = sum(install.seconds for install in installs)
+        return Batch(seconds, max(i.peak_rss_kib for i in installs), disk)
+
+    def reclaim(self, count: int) -> ReclaimResult:
+        """`count` venvs by pip and by uv --link-mode copy, copied twice; then `pinst reclaim`
+        on one copy and util-linux `hardlink` on the other, each timed, du before and after."""
+        result = ReclaimResult(count, 0, {})
+        tools = {tool.name: tool for tool in self.tools}
+        pinst = tools.get("pinst")
+        missing = [name for name in ("pinst", "uv", "pip") if name not in tools]
+        why = (
+            f"needs {', '.join(missing)} among --tools"
+            if missing
+            else (pinst.can_reclaim() if isinstance(pinst, Pinst) else "no pinst")
+        )
+        if why or not shutil.which("hardlink"):
+            result.notes.append(f"skipped: {why or 'no hardlink (apt-get install util-linux)'}")
+            return result
+        assert isinstance(pinst, Pinst)
+        scenario = Scenario(RECLAIM, RECLAIM)
+        source = self.work / "reclaim-venvs"
+        for number in range(count):
+            for tool in (tools["pip"], tools["uv"]):
+                job = self.job(scenario, tool, source, str(number))
+                self.install(tool, replace(job, venv=make_venv(job.venv), uv_link_mode="copy"))
+        settle()
+        result.before_bytes = tree_bytes([source])
+        for name, deduplicator in deduplicators(pinst, self.work, self.index.url).items():
+            run_quiet(["cp", "-a", str(source), str(deduplicator.directory)])
+            settle()
+            sample = run_timed(deduplicator.command, deduplicator.env, self.log)
+            after = tree_bytes([path for path in deduplicator.counted if path.exists()])
+            result.runs[name] = Reclaimed(
+                sample.seconds, sample.peak_rss_kib, result.before_bytes - after
+            )
+            freed = result.runs[name].freed_bytes
+            say(f"reclaim {name}: {sample.seconds:.2f} s, {freed / 2**20:,.0f} MiB freed")
+        return result
+
+
+@dataclass(frozen=True)
+class Deduplicator:
+    """How the reclaim scenario runs one deduplicator over its own copy of the venvs."""
+
+    directory: Path  # its copy
+    command: list[str]
+    env: dict[str, str]
+    counted: list[Path]  # what du counts after it: its copy, and any cache it moved files into
+
+
+def deduplicators(pinst: Pinst, work: Path, index_url: str) -> dict[str, Deduplicator]:
+    pinst_copy, hardlink_copy = work / "reclaim-pinst", work / "reclaim-hardlink"
+    cache = work / "reclaim-caches" / "pinst-reclaim"
+    return {
+        "pinst reclaim": Deduplicator(
+            pinst_copy,
+            pinst.reclaim_command(pinst_copy, cache, index_url),
+            pinst.environment(),
+            [pinst_copy, cache],
+        ),
+        "hardlink": Deduplicator(
+            hardlink_copy,
+            ["hardlink", "-t", str(hardlink_copy)],
+            dict(os.environ),
+            [hardlink_copy],
+        ),
+    }
+
+
+def pypi_reachable(timeout: float = 3.0, url: str = PYPI + "/") -> bool:
+    """Whether PyPI (or `url`) answers a HEAD request within `timeout` seconds."""
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def default_scenarios() -> list[str]:
+    """All but cold-pypi, and cold-pypi too when PyPI answers (with a note when it does not)."""
+    if pypi_reachable():
+        return [*DEFAULT, "cold-pypi"]
+    say("note: PyPI did not answer a HEAD request within 3 s: cold-pypi is skipped")
+    return list(DEFAULT)
 
 
 def check_free_space(work_root: Path, rounds: int) -> None:
@@ -185,8 +338,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--scenarios",
-        default=",".join(DEFAULT),
-        help=f"comma-separated, from {','.join(ALL)} (default: all but cold-pypi)",
+        help=f"comma-separated, from {','.join(ALL)} (default: all, cold-pypi only when PyPI "
+        "answers)",
+    )
+    parser.add_argument(
+        "--set",
+        default=DEFAULT_SET,
+        choices=sorted(SETS),
+        help=f"the requirements every tool installs (default: {DEFAULT_SET}, the one pinst was "
+        "tuned on; data: a data-science stack it was not)",
+    )
+    parser.add_argument(
+        "--venvs",
+        type=int,
+        default=20,
+        help="how many venvs many-venvs makes per tool, and reclaim per pip and uv (default: 20)",
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds per scenario (default: 5)")
     parser.add_argument(
@@ -205,13 +371,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where the caches and venvs go; its disk is the one measured (default: /var/tmp)",
     )
     args = parser.parse_args(argv)
-    args.scenarios = args.scenarios.split(",")
+    args.scenarios = args.scenarios.split(",") if args.scenarios else default_scenarios()
     args.tools = args.tools.split(",")
     unknown = [name for name in args.scenarios if name not in ALL]
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(unknown)} (choose from {', '.join(ALL)})")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.venvs < 1:
+        parser.error("--venvs must be at least 1")
     if any("=" in tool for tool in args.tools):
         args.no_write = True  # the docs' table compares this checkout with uv and pip only
     return args
@@ -222,10 +390,15 @@ def cache_home() -> Path:
     return Path(root) / "pinst-bench"
 
 
+def wheels_directory(home: Path, name: str) -> Path:
+    """Where a set's wheels are kept: the default set's where they always were."""
+    return home / "wheels" if name == DEFAULT_SET else home / f"wheels-{name}"
+
+
 def command_line(args: argparse.Namespace) -> str:
     return (
-        f"python benchmarks/harness.py --scenarios {','.join(args.scenarios)} "
-        f"--rounds {args.rounds} --tools {','.join(args.tools)}"
+        f"python -m benchmarks.harness --set {args.set} --scenarios {','.join(args.scenarios)} "
+        f"--rounds {args.rounds} --venvs {args.venvs} --tools {','.join(args.tools)}"
     )
 
 
@@ -240,6 +413,8 @@ def general_notes(tools: list[str], scenarios: list[str]) -> list[str]:
         notes.append("pinst links with its default `--link-mode auto` (hard links here).")
     if "uv" in tools:
         notes.append("uv runs with `--link-mode hardlink`; across filesystems it copies.")
+    if "uv" in tools and MANY_VENVS in scenarios:
+        notes.append("many-venvs: uv runs with its default link mode (hard links on Linux).")
     if "pip" in tools:
         notes.append(
             "pip has no link modes: it always copies. It gets `--no-compile` but in compile, "
@@ -260,7 +435,8 @@ def main(argv: list[str] | None = None) -> None:
     home = cache_home()
     home.mkdir(parents=True, exist_ok=True)
     pip = newest_pip(home)
-    wheels = download_wheels(pip, WORKLOAD, home / "wheels")
+    requirements = SETS[args.set]
+    wheels = download_wheels(pip, requirements, wheels_directory(home, args.set))
     tools = make_tools(args.tools, pip)
     versions = {tool.name: tool.version() for tool in tools}  # pinst's: the commit measured
     log = home / "last-run.log"
@@ -270,10 +446,14 @@ def main(argv: list[str] | None = None) -> None:
         machine = this_machine(work, nginx)
         with serve(wheels, nginx) as index:
             say(f"serving {len(wheels)} wheels at {index.url}; tool output in {log}")
-            bench = Bench(tools, index, work, log)
+            bench = Bench(tools, index, work, log, requirements)
             bench.warm_up()
             timed = [bench.scenario(TIMED[n], args.rounds) for n in args.scenarios if n in TIMED]
             disk = bench.disk() if DISK in args.scenarios else {}
+            many = []
+            if MANY_VENVS in args.scenarios:
+                many = [bench.many_venvs(args.venvs, on_tmpfs) for on_tmpfs in (False, True)]
+            reclaim = bench.reclaim(args.venvs) if RECLAIM in args.scenarios else None
     except CommandFailed as error:
         raise SystemExit(f"{error}\n(the whole output is in {log})") from None
     finally:
@@ -288,6 +468,8 @@ def main(argv: list[str] | None = None) -> None:
         timed=timed,
         disk=disk,
         notes=general_notes(args.tools, args.scenarios),
+        many=many,
+        reclaim=reclaim,
     )
     block = markdown(run)
     print(block)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from machine import Machine
-from scenarios import Scenario
+from .machine import Machine
+from .scenarios import Scenario
 
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
@@ -36,6 +36,40 @@ class ScenarioResult:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """One tool's N installs, one after another, from an empty cache."""
+
+    seconds: float  # the sum of the installs' times
+    peak_rss_kib: int  # the largest of the installs'
+    disk_bytes: int  # the venvs and the tool's cache on their filesystem, hard links once
+
+
+@dataclass
+class ManyVenvsResult:
+    where: str  # where the venvs were: "beside the cache" or "on a tmpfs"
+    venvs: int
+    batches: dict[str, Batch]  # per tool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """One deduplicator's run over its own copy of the same venvs."""
+
+    seconds: float
+    peak_rss_kib: int
+    freed_bytes: int  # du before less du after (the copy and any cache it moved files into)
+
+
+@dataclass
+class ReclaimResult:
+    venvs: int  # made by each of pip and uv (--link-mode copy)
+    before_bytes: int  # du of one copy before any deduplication
+    runs: dict[str, Reclaimed]  # "pinst reclaim", "hardlink"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Run:
     date: str
     commit: str
@@ -46,6 +80,8 @@ class Run:
     timed: list[ScenarioResult]
     disk: dict[str, int]  # tool -> bytes used by its cache and ten venvs
     notes: list[str]
+    many: list[ManyVenvsResult] = field(default_factory=list)
+    reclaim: ReclaimResult | None = None
 
     @property
     def tools(self) -> list[str]:
@@ -122,6 +158,8 @@ def compared(run: Run) -> list[tuple[str, str]]:
 
 
 def time_table(run: Run) -> list[str]:
+    if not run.timed:
+        return []  # only many-venvs, reclaim or disk ran: they have tables of their own
     pairs = compared(run)
     rows = []
     for result in run.timed:
@@ -165,6 +203,55 @@ def disk_table(run: Run) -> list[str]:
     return table(["disk used", *run.tools], rows) if rows else []
 
 
+def ratio_of(values: dict[str, float], tool: str = "pinst", other: str = "uv") -> str:
+    if tool not in values or not values.get(other):
+        return MISSING
+    return f"**{values[tool] / values[other]:.2f}**"
+
+
+def many_venvs_table(run: Run) -> list[str]:
+    """Per tool, the total time, disk and peak memory of N venvs; pinst/uv for time and disk."""
+    rows = []
+    for result in run.many:
+        if not result.batches:
+            continue
+        where = f"{result.venvs} venvs {result.where}"
+        times = {tool: batch.seconds for tool, batch in result.batches.items()}
+        disks = {tool: float(batch.disk_bytes) for tool, batch in result.batches.items()}
+        peaks = {tool: batch.peak_rss_kib * 1024.0 for tool, batch in result.batches.items()}
+        for label, values, show, with_ratio in (
+            ("time", times, seconds, True),
+            ("disk", disks, mebibytes, True),
+            ("peak memory", peaks, mebibytes, False),
+        ):
+            cells = [show(values[t]) if t in values else MISSING for t in run.tools]
+            rows.append([f"{label}, {where}", *cells, ratio_of(values) if with_ratio else ""])
+    if not rows:
+        return []
+    header = ["many-venvs: in total", *run.tools, "pinst/uv"]
+    return [
+        "Many venvs of the set, one after another, from an empty cache:",
+        "",
+        *table(header, rows),
+    ]
+
+
+def reclaim_table(run: Run) -> list[str]:
+    result = run.reclaim
+    if result is None or not result.runs:
+        return []
+    rows = [
+        [name, seconds(r.seconds), mebibytes(r.peak_rss_kib * 1024), mebibytes(r.freed_bytes)]
+        for name, r in result.runs.items()
+    ]
+    text = (
+        f"reclaim: {result.venvs} venvs by pip and {result.venvs} by uv --link-mode copy, "
+        f"{mebibytes(result.before_bytes)} in all, copied once for each deduplicator:"
+    )
+    header = ["reclaim", "time", "peak memory", "freed"]
+    return [textwrap.fill(text, WIDTH, break_on_hyphens=False), "", *table(header, rows)]
+
+
 def intro(run: Run) -> list[str]:
     others = ", ".join(f"{tool} {run.versions[tool]}" for tool in run.tools if tool != "pinst")
     rounds = f"{run.rounds} round{'s' if run.rounds > 1 else ''}"
@@ -192,12 +279,16 @@ def markdown(run: Run) -> str:
         lines += ["Peak memory: the resident set of the largest process of each install.", ""]
         lines += memory
     lines += disk_table(run)
+    lines += many_venvs_table(run)
+    lines += reclaim_table(run)
     requests = per_tool_table(
         run, "requests to the index", lambda i: i.requests, "{:.0f}".format, local_only=True
     )
     if requests:
         lines += ["Requests each install made to the local index:", "", *requests]
     notes = run.notes + [f"{r.scenario.name}: {note}" for r in run.timed for note in r.notes]
+    notes += [f"many-venvs {m.where}: {note}" for m in run.many for note in m.notes]
+    notes += [f"reclaim: {note}" for note in (run.reclaim.notes if run.reclaim else [])]
     lines += [
         textwrap.fill(
             note, WIDTH, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False

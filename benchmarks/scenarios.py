@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from measure import run_quiet
+from .measure import run_quiet
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,11 @@ TIMED = {
     )
 }
 DISK = "disk"  # the cache and ten venvs, per tool: bytes, not time
-ALL = [*TIMED, DISK]
+MANY_VENVS = "many-venvs"  # N venvs one after another from an empty cache: total time and disk
+RECLAIM = "reclaim"  # pinst reclaim against util-linux hardlink on venvs pip and uv copied into
+ALL = [*TIMED, DISK, MANY_VENVS, RECLAIM]
 # Run unless --scenarios names others: all but cold-pypi, which needs the network and measures
-# it as much as the tools.
+# it as much as the tools (the harness adds it when PyPI answers).
 DEFAULT = [name for name in ALL if name != "cold-pypi"]
 TMPFS_SIZE = "50%"  # of the memory; each round of cross-fs copies about 1 GB into it
 

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from measure import CommandFailed, run_quiet
+from .measure import CommandFailed, run_quiet
 
 HERE = Path(__file__).resolve().parent
-WORKLOAD = HERE / "requirements-bench.txt"
+# The benchmark sets, by the name --set takes: "bench" is the one pinst was tuned on, "data" a
+# data-science stack it was not.
+SETS = {"bench": HERE / "requirements-bench.txt", "data": HERE / "requirements-data.txt"}
+DEFAULT_SET = "bench"
+WORKLOAD = SETS[DEFAULT_SET]
 CHECKOUT = HERE.parent
 
 
@@ -48,6 +52,10 @@ class Job:
     index_url: str
     compile: bool = False
     use_cache: bool = True  # False: pip's --no-cache-dir (the others get an emptied cache)
+    requirements: Path = WORKLOAD
+    # uv's --link-mode; None: uv's default, what a user gets (pinst and pip have no such choice
+    # to make here: pinst links, pip copies).
+    uv_link_mode: str | None = "hardlink"
 
 
 class Tool(ABC):
@@ -81,7 +89,7 @@ class Pinst(Tool):
         self.checkout = checkout
 
     def command(self, job: Job) -> list[str]:
-        command = [sys.executable, "-c", LAUNCHER, "install", "-q", "-r", str(WORKLOAD)]
+        command = [sys.executable, "-c", LAUNCHER, "install", "-q", "-r", str(job.requirements)]
         command += ["--venv", str(job.venv), "--cache-dir", str(job.cache)]
         command += ["--index-url", job.index_url]
         return [*command, "--compile-bytecode"] if job.compile else command
@@ -91,6 +99,19 @@ class Pinst(Tool):
 
     def version(self) -> str:
         return git_commit(self.checkout)
+
+    def reclaim_command(self, directory: Path, cache: Path, index_url: str) -> list[str]:
+        """`pinst reclaim` of every venv under `directory`, into `cache`."""
+        command = [sys.executable, "-c", LAUNCHER, "reclaim", "-q", str(directory)]
+        return [*command, "--cache-dir", str(cache), "--index-url", index_url]
+
+    def can_reclaim(self) -> str | None:
+        """None if this checkout has `pinst reclaim`, else why not."""
+        try:
+            run_quiet([sys.executable, "-m", "pinst", "reclaim", "--help"], self.environment())
+        except CommandFailed:
+            return "this checkout has no `pinst reclaim` yet"
+        return None
 
     def can_compile(self) -> str | None:
         help_text = run_quiet(
@@ -107,9 +128,11 @@ class Uv(Tool):
     name = "uv"
 
     def command(self, job: Job) -> list[str]:
-        command = ["uv", "pip", "install", "-q", "--no-config", "-r", str(WORKLOAD)]
+        command = ["uv", "pip", "install", "-q", "--no-config", "-r", str(job.requirements)]
         command += ["--python", str(job.venv / "bin" / "python"), "--cache-dir", str(job.cache)]
-        command += ["--link-mode", "hardlink", "--index-url", job.index_url]
+        command += ["--index-url", job.index_url]
+        if job.uv_link_mode:
+            command += ["--link-mode", job.uv_link_mode]
         return [*command, "--compile-bytecode"] if job.compile else command
 
     def version(self) -> str:
@@ -131,7 +154,7 @@ class Pip(Tool):
     def command(self, job: Job) -> list[str]:
         command = [str(self.pip), "--isolated", "--python", str(job.venv / "bin" / "python")]
         command += ["install", "-q", "--disable-pip-version-check", "--no-deps"]
-        command += ["-r", str(WORKLOAD), "--index-url", job.index_url]
+        command += ["-r", str(job.requirements), "--index-url", job.index_url]
         if job.index_url.startswith("http://"):
             command += ["--trusted-host", urlsplit(job.index_url).hostname or "127.0.0.1"]
         command += ["--cache-dir", str(job.cache)] if job.use_cache else ["--no-cache-dir"]
