@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, run_python
+from tests.support.mounts import mounted
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, record_hash, sha256_of
 
@@ -328,6 +329,26 @@ def test_reclaimed_venvs_are_registered_for_prune_and_info(
     assert info["total"]["saved_by_linking"] >= len(BIG)
 
 
+def test_a_venv_on_another_filesystem_links_to_a_cache_there_and_the_space_is_measured(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    publish(server)
+    python = python_for("3.12")
+    with mounted("tmpfs", tmp_path / "other", tmp_path, "256m") as other:
+        uv_venv(other / "a", python, server, "alpha==1.0", "beta==2.0")
+        second = uv_venv(other / "b", python, server, "alpha==1.0", "beta==2.0")
+
+        report = reclaim(pinst, other, "--offline")
+
+        package = site_packages_of(second) / "alpha" / "__init__.py"
+        [cached] = (other / ".pinst-cache" / "entries-v1").glob("*/files/alpha/__init__.py")
+        assert inode(package) == inode(cached)
+        [filesystem] = report["filesystems"]  # type: ignore[misc]
+        assert filesystem["filesystem"].startswith("tmpfs")
+        # Nothing else writes to this filesystem: what it reports is what reclaim freed.
+        assert filesystem["freed_measured"] >= filesystem["freed_computed"] > len(BIG)
+
+
 # Safe at every instant ---------------------------------------------------------------------------
 
 
@@ -340,8 +361,12 @@ def test_a_killed_reclaim_leaves_every_file_whole_and_the_next_run_finishes(
     site = site_packages_of(venv)
     (site / "many" / ".pinst-reclaim-0123456789ab").write_text("left by a killed run\n")
 
-    running = pinst.start("reclaim", venv, "--offline")
-    time.sleep(0.8)
+    running = pinst.start("reclaim", venv, "--offline", output=False)
+    deadline = time.monotonic() + 60
+    while running.poll() is None and time.monotonic() < deadline:
+        if any((site / relative).stat().st_nlink > 1 for relative in files):
+            break  # linking has begun: kill it in the middle
+        time.sleep(0.002)
     running.send_signal(signal.SIGKILL)
     running.wait()
 
