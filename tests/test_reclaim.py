@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, run_python
-from tests.support.mounts import mounted
 from tests.support.index_server import IndexServer
+from tests.support.mounts import mounted
 from tests.support.wheels import build_wheel, record_hash, sha256_of
 
 UV = Path(sys.executable).parent / "uv"
