@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -20,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, run_python
-from tests.support.index_server import IndexServer
+from tests.support.index_server import Fault, IndexServer, file_path
 from tests.support.mounts import mounted
+from tests.support.terminal import run_on_terminal
 from tests.support.wheels import build_wheel, record_hash, sha256_of
 
 UV = Path(sys.executable).parent / "uv"
@@ -417,3 +419,30 @@ def test_root_skips_other_users_venvs_unless_asked(
 
 def test_uv_is_there() -> None:
     assert shutil.which(str(UV)) is not None and stat.S_IXUSR & UV.stat().st_mode
+
+
+# The report ---------------------------------------------------------------------------------------
+
+
+def test_a_terminal_sees_a_progress_bar_then_a_report_read_at_a_glance(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    wheels = publish(server)
+    python = python_for("3.12")
+    for name in ("one", "two"):
+        uv_venv(tmp_path / "p" / name, python, server, "alpha==1.0", "beta==2.0")
+    server.inject(file_path(wheels["beta"].name), Fault(stall=1.0))  # long enough for a bar
+    env = {**pinst.env, "TERM": "xterm-256color"}
+    env.pop("CI", None)
+
+    status, shown, _ = run_on_terminal(
+        ["reclaim", tmp_path / "p", "-i", server.url], env, pinst.cwd
+    )
+
+    assert status == 0, shown
+    assert re.search(r"Reclaiming \S* \d/2 venvs", re.sub(r"\x1b\[[0-9;]*m", "", shown)), shown
+    assert "Found 2 venvs" in shown
+    assert re.search(r"\d+ files of 4 distributions were linked to the cache", shown), shown
+    assert "Left alone:" in shown and "outside site-packages (scripts, data files)" in shown
+    assert "not in the wheel" not in shown  # what uv adds (uv_cache.json) is the installer's
+    assert re.search(r"Freed \S+ \S+ on \w+ mounted at /, (measured|computed)", shown), shown

@@ -132,17 +132,21 @@ class ReclaimReport:
             if self.dry_run:
                 lines.append(f"Would free {format_size(max(computed, 0))} on {filesystem}")
                 continue
-            measured = self.measured.get(filesystem, 0)
-            shown = (
-                format_size(measured)
-                if measured >= 0
-                else f"nothing measurable ({format_size(-measured)} less free: other writers)"
-            )
-            lines.append(
-                f"Freed {shown} on {filesystem} (measured by the filesystem; "
-                f"{format_size(max(computed, 0))} computed from the files)"
-            )
+            lines.append(_freed_line(filesystem, computed, self.measured.get(filesystem, 0)))
         return lines
+
+
+def _freed_line(filesystem: str, computed: int, measured: int) -> str:
+    if measured >= 0:
+        return (
+            f"Freed {format_size(measured)} on {filesystem}, measured by the filesystem "
+            f"({format_size(max(computed, 0))} computed from the files)"
+        )
+    # Other programs wrote more than this run freed: the measure says nothing about the run.
+    return (
+        f"Freed {format_size(max(computed, 0))} on {filesystem}, computed from the files (its "
+        f"free space fell by {format_size(-measured)} meanwhile: other programs write there too)"
+    )
 
 
 def _venv_line(venv: VenvResult, dry_run: bool) -> str:

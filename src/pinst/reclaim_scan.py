@@ -30,13 +30,14 @@ LEFT = {
     "outside-venv": "RECORD points outside the venv: never touched",
     "missing": "listed in RECORD but missing",
     "not-a-file": "not a regular file (a symlink, a folder)",
-    "per-install": "written by the installer (INSTALLER, REQUESTED, direct_url.json)",
+    "per-install": "written by the installer (INSTALLER, REQUESTED, direct_url.json, ...)",
     "not-in-wheel": "not in the wheel pinst found for it",
     "mode-differs": "executable bit differs from the cache's file",
     "changed": "changed while pinst read it",
     "no-entry": "no cache entry could be made for its distribution",
 }
-PER_INSTALL_FILES = frozenset({"INSTALLER", "REQUESTED", "direct_url.json"})
+# What installers write into a .dist-info besides the wheel's files (uv_cache.json: uv's own).
+PER_INSTALL_FILES = frozenset({"INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json"})
 HASHERS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
