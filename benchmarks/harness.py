@@ -15,6 +15,8 @@ Scenarios:
   disk      per tool: the disk used by its cache and ten venvs, hard links counted once
   cold-pypi as cold, from PyPI instead of the local index (only when named: it measures the
             network too, and needs it)
+  reclaim   pinst reclaim against util-linux hardlink -t, each on its own copy of venvs that
+            pip filled: bytes freed and time (only when named; needs the pinst and pip tools)
 
 Nothing is deleted until the run ends: on this ext4, deleting venvs slowed the next installs
 two to four times. Needs nginx and GNU time (apt-get install nginx time); `nox -s bench`
@@ -42,12 +44,14 @@ from pathlib import Path
 from local_index import LocalIndex, download_wheels, serve
 from machine import this_machine
 from measure import GNU_TIME, CommandFailed, filesystem_used_bytes, run_timed, tree_bytes
+from reclaim_bench import Reclaimed, reclaim_note, run_reclaim
 from report import Install, Run, ScenarioResult, markdown, write_into
 from scenarios import (
     ALL,
     DEFAULT,
     DISK,
     PYPI,
+    RECLAIM,
     TIMED,
     Scenario,
     can_mount,
@@ -167,6 +171,20 @@ class Bench:
         return used
 
 
+def reclaim_scenario(bench: Bench) -> list[Reclaimed]:
+    """pinst reclaim and hardlink -t on copies of venvs that pip filled (reclaim_bench.py)."""
+    tools = {tool.name: tool for tool in bench.tools}
+    if "pip" not in tools or "pinst" not in tools:
+        say("reclaim: skipped: it needs the pinst and pip tools")
+        return []
+    pip_cache = bench.work / "reclaim-pip-cache"
+
+    def fill(venv: Path) -> None:
+        bench.install(tools["pip"], Job(make_venv(venv), pip_cache, bench.index.url))
+
+    return run_reclaim(fill, tools["pinst"], bench.work, bench.index.url, bench.log)
+
+
 def check_free_space(work_root: Path, rounds: int) -> None:
     """Warn when the work disk may fill up: nothing is deleted until the run ends, and all
     scenarios with all three tools keep about 14 GB plus 3.5 GB a round (mostly pip's copies)."""
@@ -274,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
             bench.warm_up()
             timed = [bench.scenario(TIMED[n], args.rounds) for n in args.scenarios if n in TIMED]
             disk = bench.disk() if DISK in args.scenarios else {}
+            reclaimed = reclaim_scenario(bench) if RECLAIM in args.scenarios else []
     except CommandFailed as error:
         raise SystemExit(f"{error}\n(the whole output is in {log})") from None
     finally:
@@ -287,7 +306,10 @@ def main(argv: list[str] | None = None) -> None:
         command=command_line(args),
         timed=timed,
         disk=disk,
-        notes=general_notes(args.tools, args.scenarios),
+        notes=[
+            *general_notes(args.tools, args.scenarios),
+            *([reclaim_note(reclaimed)] if reclaimed else []),
+        ],
     )
     block = markdown(run)
     print(block)

@@ -40,10 +40,13 @@ TIMED = {
     )
 }
 DISK = "disk"  # the cache and ten venvs, per tool: bytes, not time
-ALL = [*TIMED, DISK]
+# pinst reclaim against util-linux hardlink -t on identical copies of venvs pip filled: bytes
+# freed and time (see reclaim_bench.py).
+RECLAIM = "reclaim"
+ALL = [*TIMED, DISK, RECLAIM]
 # Run unless --scenarios names others: all but cold-pypi, which needs the network and measures
-# it as much as the tools.
-DEFAULT = [name for name in ALL if name != "cold-pypi"]
+# it as much as the tools, and reclaim, which needs pip's copies of the workload several times.
+DEFAULT = [name for name in ALL if name not in ("cold-pypi", RECLAIM)]
 TMPFS_SIZE = "50%"  # of the memory; each round of cross-fs copies about 1 GB into it
 
 

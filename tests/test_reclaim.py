@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -415,10 +413,6 @@ def test_root_skips_other_users_venvs_unless_asked(
     report = reclaim(pinst, venv, "--offline", "--all-users")
     assert report["venvs"][0]["skipped"] is None  # type: ignore[index]
     assert (site_packages_of(venv) / "beta" / "__init__.py").stat().st_nlink == 2
-
-
-def test_uv_is_there() -> None:
-    assert shutil.which(str(UV)) is not None and stat.S_IXUSR & UV.stat().st_mode
 
 
 # The report ---------------------------------------------------------------------------------------
