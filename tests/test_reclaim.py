@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, run_python
-from tests.support.index_server import Fault, IndexServer, file_path
+from tests.support.index_server import Fault, IndexServer, closed_port_url, file_path
 from tests.support.mounts import mounted
 from tests.support.terminal import run_on_terminal
 from tests.support.wheels import build_wheel, record_hash, sha256_of
@@ -440,3 +440,50 @@ def test_a_terminal_sees_a_progress_bar_then_a_report_read_at_a_glance(
     assert "Left alone:" in shown and "outside site-packages (scripts, data files)" in shown
     assert "not in the wheel" not in shown  # what uv adds (uv_cache.json) is the installer's
     assert re.search(r"Freed \S+ \S+ on \w+ mounted at /, (measured|computed)", shown), shown
+
+
+# Trouble with one venv, or with the index --------------------------------------------------------
+
+
+def test_a_venv_reached_through_a_symbolic_link_is_reclaimed(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    publish(server)
+    uv_venv(tmp_path / "real" / "venv", python_for("3.12"), server, "beta==2.0")
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+
+    report = reclaim(pinst, tmp_path / "alias" / "venv", "--offline")
+
+    assert report["total"]["linked_files"] >= 3  # type: ignore[index]
+    assert "outside-venv" not in report["total"]["left_alone"]  # type: ignore[index, operator]
+
+
+def test_an_index_that_cannot_be_reached_is_said_once_and_the_files_are_adopted(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    publish(server)
+    venv = uv_venv(tmp_path / "venv", python_for("3.12"), server, "alpha==1.0", "beta==2.0")
+
+    run = pinst("reclaim", venv, "-i", closed_port_url(), "--json")
+
+    assert run.stderr.count("warning:") == 1, run.stderr
+    assert "adopts the venvs' own verified files" in run.stderr
+    assert json.loads(run.stdout)["venvs"][0]["adopted_distributions"] == 2
+
+
+def test_a_venv_that_cannot_be_changed_is_skipped_and_the_others_are_reclaimed(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    publish(server)
+    python = python_for("3.12")
+    broken = uv_venv(tmp_path / "p" / "broken", python, server, "beta==2.0")
+    fine = uv_venv(tmp_path / "p" / "fine", python, server, "beta==2.0")
+    (broken / ".pinst").write_text("not pinst's state folder\n")  # so its lock cannot be made
+
+    report = reclaim(pinst, tmp_path / "p", "--offline")
+
+    first, second = report["venvs"]  # type: ignore[misc]
+    assert first["path"] == str(broken) and first["skipped"].startswith("stopped: ")
+    assert str(broken / ".pinst") in first["skipped"]
+    assert second["path"] == str(fine) and second["skipped"] is None
+    assert second["linked_files"] >= 3

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from pinst.cache import ENTRIES_CACHE_NAME, Cache, recorded_entry_roots
 from pinst.entries_location import highest_writable_directory, locate_entries
-from pinst.errors import UsageError
+from pinst.errors import PinstError, UsageError, advice_for, describe
 from pinst.filesystems import device_of, filesystem_of
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import Linker, LinkMode, choose_linker
@@ -123,12 +123,17 @@ class _Run:
         lock: AbstractContextManager[object] = (
             nullcontext() if self.options.dry_run else VenvLock(venv, self.reporter.info)
         )
-        with lock:
-            linker = self._linker(entries, venv, result)
-            if linker is None:
-                return result
-            result.link_mode = linker.mode.value
-            _Venv(self, venv, entries, linker, result).reclaim()
+        try:
+            with lock:
+                linker = self._linker(entries, venv, result)
+                if linker is None:
+                    return result
+                result.link_mode = linker.mode.value
+                _Venv(self, venv, entries, linker, result).reclaim()
+        except OSError as error:
+            # This venv only: a venv that is not ours to write, say, must not stop the others.
+            done = f" after {result.linked_files} files were linked" if result.linked_files else ""
+            result.skipped = f"stopped{done}: {describe(error)}. {advice_for(error)}"
         return result
 
     def _why_skip(self, venv: Path) -> str | None:
@@ -162,8 +167,6 @@ class _Run:
         requested = self.options.link_mode
         if self.options.dry_run:
             return Linker(requested)
-        from pinst.errors import PinstError
-
         try:
             linker = choose_linker(requested, entries.entries, site_packages_dirs(venv)[0])
         except PinstError as error:
@@ -194,16 +197,19 @@ class _Venv:
         self.used: dict[str, tuple[Path, str]] = {}  # project -> (entries root, entry key)
 
     def reclaim(self) -> None:
-        for site_packages in site_packages_dirs(self.venv):
-            if not self.dry_run:
-                remove_stale_temporaries(site_packages)
-            distributions, unlisted = scan_site_packages(site_packages, self.venv)
-            if unlisted:
-                self.result.left["unlisted"] += unlisted
-            for distribution in distributions:
-                self.distribution(distribution)
-        if self.used and not self.dry_run:
-            record_install(self.run.main, self.venv, self.used, (), self.linker.mode.value)
+        try:
+            for site_packages in site_packages_dirs(self.venv):
+                if not self.dry_run:
+                    remove_stale_temporaries(site_packages)
+                distributions, unlisted = scan_site_packages(site_packages, self.venv)
+                if unlisted:
+                    self.result.left["unlisted"] += unlisted
+                for distribution in distributions:
+                    self.distribution(distribution)
+        finally:
+            # Even after a failure: what was linked is registered, so prune keeps its entries.
+            if self.used and not self.dry_run:
+                record_install(self.run.main, self.venv, self.used, (), self.linker.mode.value)
 
     def distribution(self, distribution: Distribution) -> None:
         self.result.distributions += 1
@@ -229,14 +235,21 @@ class _Venv:
             return found or existing_adopted_entry(adopted_key(distribution, files), self.entries)
         wheel = self.run.wheels.find(distribution)
         if wheel is not None:
-            entry = wheel_entry(*wheel, self.entries, self.run.options.limits)
-            if any(_matches(entry, file) for file in files):
+            entry = self._wheel_entry(*wheel)
+            if entry is not None and any(_matches(entry, file) for file in files):
                 return entry
             self.run.reporter.detail(
                 f"{distribution.name} {distribution.version}: no installed file matches "
                 f"{wheel[0].name}: adopting the venv's own files"
             )
         return adopt(distribution, files, self.entries)
+
+    def _wheel_entry(self, wheel: Path, sha256: str) -> Entry | None:
+        try:
+            return wheel_entry(wheel, sha256, self.entries, self.run.options.limits)
+        except PinstError as error:  # an invalid wheel, or one beyond the limits: not used
+            self.run.reporter.warn(f"{error.message} Its venvs' own files are adopted instead.")
+            return None
 
     def _would_link_all(self, distribution: Distribution, files: list[VerifiedFile]) -> None:
         key = adopted_key(distribution, files)

@@ -30,7 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from pinst.cache import Cache, publish_directory
 from pinst.compatibility import expand_tags
-from pinst.errors import PinstError
+from pinst.errors import DownloadError, PinstError
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst.link import copy_file, reflink_file
 from pinst.manifest import FILES_DIR, MANIFEST_NAME, Manifest, entry_for
@@ -256,7 +256,17 @@ class WheelSource:
             [wheel] = find_and_download(
                 [lambda: request], self.main, self._shared_client(), workers=1
             )
-        except PinstError as error:
+        except DownloadError as error:
+            # The index cannot be reached: asking again for every distribution would only wait
+            # through the same retries. The rest of the run adopts instead.
+            self.offline = True
+            self.reporter.warn(
+                f"{error.message} Without the index, pinst adopts the venvs' own verified files "
+                "(see 'pinst reclaim --help'); run reclaim again once the index can be reached "
+                "to move them onto the wheels' own cache entries."
+            )
+            return None
+        except PinstError as error:  # not on the index (a private package), or no such wheel
             self.reporter.detail(f"{requirement}: no wheel from the index ({error.message})")
             return None
         return wheel, wheel.parent.name

@@ -84,12 +84,12 @@ def scan_distribution(dist_info: Path, venv: Path) -> Distribution:
     left: Counter[str] = Counter()
     verified = []
     listed = set()
-    real_venv = os.path.realpath(venv)
+    venv_paths = (os.path.abspath(venv), os.path.realpath(venv))
     site_packages = dist_info.parent
     for path, digest in _record_rows(dist_info / "RECORD"):
         where = os.path.normpath(os.path.join(site_packages, path))
         listed.add(os.path.relpath(where, site_packages).replace(os.sep, "/"))
-        verdict = _check(path, digest, where, site_packages, real_venv, dist_info)
+        verdict = _check(digest, where, site_packages, venv_paths, dist_info)
         if isinstance(verdict, str):
             left[verdict] += 1
         else:
@@ -100,12 +100,13 @@ def scan_distribution(dist_info: Path, venv: Path) -> Distribution:
 
 
 def _check(
-    path: str, digest: str, where: str, site_packages: Path, real_venv: str, dist_info: Path
+    digest: str, where: str, site_packages: Path, venv: tuple[str, str], dist_info: Path
 ) -> VerifiedFile | str:
-    """The verified file, or the key of the reason it is left alone."""
-    # By the real path, so that neither ".." nor a symbolic link on the way leads out.
-    real = os.path.realpath(where)
-    if not _inside(real, real_venv) or not _inside(os.path.abspath(where), real_venv):
+    """The verified file, or the key of the reason it is left alone. ``venv`` is the venv's
+    absolute path as given, and its real path."""
+    # As written, then by the real path: neither ".." nor a symbolic link on the way leads out
+    # (a venv reached through a symbolic link compares its real path with the file's).
+    if not _inside(where, venv[0]) or not _inside(os.path.realpath(where), venv[1]):
         return "outside-venv"
     if not _inside(where, str(site_packages)):
         return "outside-site-packages"
