@@ -198,14 +198,18 @@ class _Venv:
 
     def reclaim(self) -> None:
         try:
+            distributions = []
             for site_packages in site_packages_dirs(self.venv):
                 if not self.dry_run:
                     remove_stale_temporaries(site_packages)
-                distributions, unlisted = scan_site_packages(site_packages, self.venv)
+                found, unlisted = scan_site_packages(site_packages, self.venv)
+                distributions += found
                 if unlisted:
                     self.result.left["unlisted"] += unlisted
-                for distribution in distributions:
-                    self.distribution(distribution)
+            if not self.dry_run:
+                self.run.wheels.prefetch(distributions)
+            for distribution in distributions:
+                self.distribution(distribution)
         finally:
             # Even after a failure: what was linked is registered, so prune keeps its entries.
             if self.used and not self.dry_run:

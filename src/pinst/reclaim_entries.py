@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -40,9 +41,11 @@ from pinst.report import Reporter
 
 if TYPE_CHECKING:
     from pinst.http import SharedClient
+    from pinst.index import Finder
 
 ADOPTED_PREFIX = "adopted-"
 LINKABLE_SCHEMES = ("purelib", "platlib")  # .data folders whose files land in site-packages
+WORKERS = 8  # wheels looked up and downloaded at once, as install does
 
 
 class Entry(NamedTuple):
@@ -199,6 +202,8 @@ class WheelSource:
         self._found: dict[tuple[str, str, frozenset[str]], tuple[Path, str] | None] = {}
         self._downloaded: list[tuple[str, Path]] | None = None
         self._client: SharedClient | None = None
+        self._index: Finder | None = None
+        self._lock = threading.Lock()  # prefetch's threads share the client and the finder
 
     def cached(self, distribution: Distribution) -> tuple[Path, str] | None:
         """The downloaded wheel (path, sha256) of the distribution, if there is one."""
@@ -209,13 +214,33 @@ class WheelSource:
 
     def find(self, distribution: Distribution) -> tuple[Path, str] | None:
         """The wheel (path, sha256): downloaded before, or now from the index; None if neither."""
-        key = (canonicalize_name(distribution.name), distribution.version, distribution.tags)
+        key = _key(distribution)
         if key not in self._found:
             found = self.cached(distribution)
-            if found is None and not self.offline and distribution.tags:
+            if found is None and distribution.tags:
                 found = self._download(distribution)
             self._found[key] = found
         return self._found[key]
+
+    def prefetch(self, distributions: Iterable[Distribution]) -> None:
+        """Look up and download, several at a time, the wheels ``find`` will be asked for."""
+        wanted: dict[tuple[str, str, frozenset[str]], Distribution] = {}
+        for distribution in distributions:
+            key = _key(distribution)
+            if key in self._found or key in wanted or not distribution.tags:
+                continue
+            cached = self.cached(distribution)
+            if cached is not None:
+                self._found[key] = cached
+            else:
+                wanted[key] = distribution
+        if self.offline or not wanted:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(wanted))) as pool:
+            found = list(pool.map(self._download, wanted.values()))
+        self._found.update(zip(wanted, found, strict=True))
 
     def close(self) -> None:
         if self._client is not None:
@@ -235,18 +260,15 @@ class WheelSource:
         return self._downloaded
 
     def _download(self, distribution: Distribution) -> tuple[Path, str] | None:
+        """Called from several threads at once by ``prefetch``."""
         from pinst.fetch import DownloadRequest, find_and_download
-        from pinst.index import Finder
 
+        if self.offline:
+            return None
         name = canonicalize_name(distribution.name)
         requirement = f"{distribution.name}=={distribution.version}"
         try:
-            finder = Finder(
-                self._shared_client(),
-                self.sources.index_urls,
-                self.sources.find_links,
-                self.main.pages,
-            )
+            finder = self._finder()
             files = finder.files(name, lambda filename: _is_wheel_of(filename, distribution))
             if not files:
                 return None
@@ -259,12 +281,14 @@ class WheelSource:
         except DownloadError as error:
             # The index cannot be reached: asking again for every distribution would only wait
             # through the same retries. The rest of the run adopts instead.
-            self.offline = True
-            self.reporter.warn(
-                f"{error.message} Without the index, pinst adopts the venvs' own verified files "
-                "(see 'pinst reclaim --help'); run reclaim again once the index can be reached "
-                "to move them onto the wheels' own cache entries."
-            )
+            with self._lock:
+                if not self.offline:
+                    self.offline = True
+                    self.reporter.warn(
+                        f"{error.message} Without the index, pinst adopts the venvs' own "
+                        "verified files (see 'pinst reclaim --help'); run reclaim again once "
+                        "the index can be reached to move them onto the wheels' own entries."
+                    )
             return None
         except PinstError as error:  # not on the index (a private package), or no such wheel
             self.reporter.detail(f"{requirement}: no wheel from the index ({error.message})")
@@ -276,9 +300,27 @@ class WheelSource:
 
         from pinst.http import SharedClient, create_client
 
-        if self._client is None:
-            self._client = SharedClient(partial(create_client, self.timeout))
-        return self._client
+        with self._lock:
+            if self._client is None:
+                self._client = SharedClient(partial(create_client, self.timeout))
+            return self._client
+
+    def _finder(self) -> Finder:
+        """One finder for the run, so that each index page is read once."""
+        from pinst.index import Finder
+
+        client = self._shared_client()
+        with self._lock:
+            if self._index is None:
+                sources = self.sources
+                self._index = Finder(
+                    client, sources.index_urls, sources.find_links, self.main.pages
+                )
+            return self._index
+
+
+def _key(distribution: Distribution) -> tuple[str, str, frozenset[str]]:
+    return canonicalize_name(distribution.name), distribution.version, distribution.tags
 
 
 def _is_wheel_of(filename: str, distribution: Distribution) -> bool:
