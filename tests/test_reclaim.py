@@ -18,6 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from pinst.link import hardlink_file
+from pinst.reclaim_link import replace_with_link
+from pinst.reclaim_scan import VerifiedFile
+from pinst.venv_state import VenvLock
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import Fault, IndexServer, closed_port_url, file_path
 from tests.support.mounts import mounted
@@ -159,6 +163,11 @@ def test_finds_venvs_of_every_python_without_entering_them_or_following_links(
     assert [venv["path"] for venv in report["venvs"]] == [str(new), str(old)]  # type: ignore[index]
     direct = reclaim(pinst, outside, "--dry-run")  # a venv given directly
     assert [venv["path"] for venv in direct["venvs"]] == [str(outside)]  # type: ignore[index]
+
+
+def test_a_folder_without_venvs_says_so(pinst: Pinst, tmp_path: Path) -> None:
+    run = pinst("reclaim", tmp_path, "--dry-run")
+    assert "Found no venv there" in run.stderr
 
 
 def test_a_path_that_is_not_a_folder_is_a_clear_error(pinst: Pinst, tmp_path: Path) -> None:
@@ -379,14 +388,29 @@ def test_a_killed_reclaim_leaves_every_file_whole_and_the_next_run_finishes(
     assert all((site / relative).stat().st_nlink == 2 for relative in files)
 
 
+def test_a_file_changed_after_it_was_hashed_is_not_replaced(tmp_path: Path) -> None:
+    cached = tmp_path / "cached.py"
+    cached.write_text("X = 1\n")
+    mine = tmp_path / "mine.py"
+    mine.write_text("X = 1\n")
+    checked = VerifiedFile("mine.py", str(mine), "sha256=...", 6, False, os.lstat(mine))
+    time.sleep(0.01)
+    mine.write_text("X = 2\n")  # edited between the hash and the link
+
+    assert not replace_with_link(str(cached), checked, hardlink_file)
+
+    assert mine.read_text() == "X = 2\n" and inode(mine) != inode(cached)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cached.py", "mine.py"]
+    unchanged = VerifiedFile("mine.py", str(mine), "sha256=...", 6, False, os.lstat(mine))
+    assert replace_with_link(str(cached), unchanged, hardlink_file)
+    assert inode(mine) == inode(cached)
+
+
 def test_reclaim_waits_for_a_pinst_install_that_holds_the_venv(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     publish(server)
     venv = uv_venv(tmp_path / "venv", python_for("3.12"), server, "beta==2.0")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from pinst.venv_state import VenvLock
-
     with VenvLock(venv, lambda _message: None):
         running = pinst.start("reclaim", venv, "--offline")
         time.sleep(1.5)

@@ -104,6 +104,11 @@ class ReclaimReport:
         )
 
     def lines(self) -> list[str]:
+        if not self.venvs:
+            return [
+                "Found no venv there: a venv is a folder with a pyvenv.cfg and a "
+                "lib/pythonX.Y/site-packages. Give the folders that hold your projects' venvs."
+            ]
         verb = "would be" if self.dry_run else "were"
         done = [venv for venv in self.venvs if venv.skipped is None]
         lines = [f"Found {plural(len(self.venvs), 'venv')}"]
