@@ -511,3 +511,19 @@ def test_a_venv_that_cannot_be_changed_is_skipped_and_the_others_are_reclaimed(
     assert str(broken / ".pinst") in first["skipped"]
     assert second["path"] == str(fine) and second["skipped"] is None
     assert second["linked_files"] >= 3
+
+
+def test_venvs_of_pip_and_uv_and_two_pythons_share_one_adopted_entry(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    publish(server)
+    by_pip = pip_venv(tmp_path / "p" / "pip", server, "beta==2.0")
+    by_uv = uv_venv(tmp_path / "p" / "uv", python_for("3.13"), server, "beta==2.0")
+
+    reclaim(pinst, tmp_path / "p", "--offline")
+
+    # Each installer writes its own INSTALLER (and pip its .pyc files): the wheel's files agree.
+    module = Path("beta") / "__init__.py"
+    assert inode(site_packages_of(by_pip) / module) == inode(site_packages_of(by_uv) / module)
+    adopted = list((cache_dir / "entries-v1").glob("adopted-*/files/beta/__init__.py"))
+    assert len(adopted) == 1

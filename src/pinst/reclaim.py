@@ -285,7 +285,8 @@ class _Venv:
             self.used[distribution.name] = (self.entries.root, entry.key)
 
     def _link_one(self, entry: Entry, file: VerifiedFile) -> str:
-        """ "linked", "shared" (already a link to the entry's file), or a reason left alone."""
+        """What became of the file: linked, shared (it was a link to the entry's file already),
+        or the key of the reason it is left alone (see ``reclaim_scan.LEFT``)."""
         found = entry.files.get(file.path)
         if found is None or found[1] != file.hash:
             return "not-in-wheel"

@@ -30,6 +30,7 @@ LEFT = {
     "outside-venv": "RECORD points outside the venv: never touched",
     "missing": "listed in RECORD but missing",
     "not-a-file": "not a regular file (a symlink, a folder)",
+    "unreadable": "cannot be read by this user",
     "per-install": "written by the installer (INSTALLER, REQUESTED, direct_url.json, ...)",
     "not-in-wheel": "not in the wheel pinst found for it",
     "mode-differs": "executable bit differs from the cache's file",
@@ -121,8 +122,11 @@ def _check(
         return "missing"
     if not stat.S_ISREG(status.st_mode):
         return "not-a-file"
-    if _digest(where, algorithm) != expected.rstrip("="):
-        return "edited"
+    try:
+        if _digest(where, algorithm) != expected.rstrip("="):
+            return "edited"
+    except OSError:  # not readable by this user: nothing can be vouched for
+        return "unreadable"
     relative = os.path.relpath(where, site_packages).replace(os.sep, "/")
     executable = bool(status.st_mode & 0o111)
     return VerifiedFile(
