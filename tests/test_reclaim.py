@@ -32,7 +32,12 @@ UV = Path(sys.executable).parent / "uv"
 PYENV = Path.home() / ".pyenv" / "versions"
 PYTHONS = {
     version: PYENV / full / "bin" / "python"
-    for version, full in (("3.8", "3.8.18"), ("3.12", "3.12.1"), ("3.13", "3.13.0"))
+    for version, full in (
+        ("3.6", "3.6.15"),
+        ("3.8", "3.8.18"),
+        ("3.12", "3.12.1"),
+        ("3.13", "3.13.0"),
+    )
 }
 BIG = "VALUE = 1\n" * 4000  # 40 kB: big enough to see in the space freed
 
@@ -527,3 +532,32 @@ def test_venvs_of_pip_and_uv_and_two_pythons_share_one_adopted_entry(
     assert inode(site_packages_of(by_pip) / module) == inode(site_packages_of(by_uv) / module)
     adopted = list((cache_dir / "entries-v1").glob("adopted-*/files/beta/__init__.py"))
     assert len(adopted) == 1
+
+
+def test_an_old_python_venv_filled_by_its_old_pip_is_reclaimed(
+    pinst: Pinst, server: IndexServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    wheels = publish(server)
+    venv = tmp_path / "py36"
+    subprocess.run([python_for("3.6"), "-m", "venv", venv], check=True)
+    subprocess.run(  # pip 18 and the test index: a folder of wheels will do
+        [
+            venv / "bin" / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+            server.directory,
+            "beta==2.0",
+        ],
+        check=True,
+    )
+
+    reclaim(pinst, venv, "-i", server.url)
+
+    entry = cache_dir / "entries-v1" / sha256_of(wheels["beta"]) / "files" / "beta"
+    assert inode(site_packages_of(venv) / "beta" / "__init__.py") == inode(entry / "__init__.py")
+    run_python(venv, "import beta; assert beta.B == 2")
