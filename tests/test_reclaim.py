@@ -202,6 +202,11 @@ def test_pip_venv_files_become_links_to_the_entry_a_later_install_uses(
     assert (package / "__init__.py").read_text() == BIG
     assert before.st_ino != (package / "__init__.py").stat().st_ino
     total = report["total"]
+    # The cache grew by the downloaded wheels and their entries: that space is not freed.
+    growth = report["venvs"][0]["bytes"]["cache_growth"]  # type: ignore[index]
+    files = cache_dir.glob("entries-v1/*/files/**/*")
+    entries = sum(path.stat().st_size for path in files if path.is_file())
+    assert growth == entries + sum(wheel.stat().st_size for wheel in wheels.values())
     # pip itself has no wheel on the test index: its files are adopted; ours come from wheels.
     adopted = report["venvs"][0]["adopted_distributions"]  # type: ignore[index]
     assert adopted == total["distributions"] - 2  # type: ignore[index]
@@ -229,8 +234,9 @@ def test_a_uv_copy_venv_is_reclaimed_and_the_space_is_freed(
     # The first venv's copies pay for the entries; the second's are freed outright.
     freed = report["total"]["freed_computed"]  # type: ignore[index]
     assert freed >= 0.95 * (len(BIG) + 6 * 3000)
-    # The dry run cannot know the size of wheel members that are never installed (RECORD).
-    assert abs(dry["total"]["freed_computed"] - freed) < 2000  # type: ignore[index, operator]
+    # The dry run downloads nothing, so it cannot know the size of the wheels, nor of their
+    # members that are never installed (RECORD): a few KiB here.
+    assert abs(dry["total"]["freed_computed"] - freed) < 5000  # type: ignore[index, operator]
     again = reclaim(pinst, tmp_path / "p", "-i", server.url)
     assert again["total"]["linked_files"] == 0  # type: ignore[index]
     assert again["total"]["already_shared_files"] == report["total"]["linked_files"]  # type: ignore[index]

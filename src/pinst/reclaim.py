@@ -239,6 +239,7 @@ class _Venv:
             return found or existing_adopted_entry(adopted_key(distribution, files), self.entries)
         wheel = self.run.wheels.find(distribution)
         if wheel is not None:
+            self._count_download(wheel[0])
             entry = self._wheel_entry(*wheel)
             if entry is not None and any(_matches(entry, file) for file in files):
                 return entry
@@ -247,6 +248,13 @@ class _Venv:
                 f"{wheel[0].name}: adopting the venv's own files"
             )
         return adopt(distribution, files, self.entries)
+
+    def _count_download(self, wheel: Path) -> None:
+        """A wheel downloaded for this venv takes space in the main cache: on this venv's
+        filesystem, that space is not freed."""
+        size = self.run.wheels.fetched_size(wheel)
+        if size and device_of(self.run.main.root) == device_of(self.venv):
+            self.result.cache_growth += size
 
     def _wheel_entry(self, wheel: Path, sha256: str) -> Entry | None:
         try:

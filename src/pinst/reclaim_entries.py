@@ -204,6 +204,7 @@ class WheelSource:
         self._client: SharedClient | None = None
         self._index: Finder | None = None
         self._lock = threading.Lock()  # prefetch's threads share the client and the finder
+        self._fetched: dict[Path, int] = {}  # wheels this run downloaded: their sizes
 
     def cached(self, distribution: Distribution) -> tuple[Path, str] | None:
         """The downloaded wheel (path, sha256) of the distribution, if there is one."""
@@ -242,6 +243,11 @@ class WheelSource:
             found = list(pool.map(self._download, wanted.values()))
         self._found.update(zip(wanted, found, strict=True))
 
+    def fetched_size(self, wheel: Path) -> int:
+        """The size of ``wheel`` if this run downloaded it and has not said so yet, else 0:
+        the main cache grew by that much."""
+        return self._fetched.pop(wheel, 0)
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -275,6 +281,8 @@ class WheelSource:
             request = DownloadRequest(
                 files[0], {}, label=str(distribution.dist_info), requirement=requirement
             )
+            known = files[0].hashes.get("sha256")
+            had_it = known is not None and self.main.cached_wheel(known.lower()) is not None
             [wheel] = find_and_download(
                 [lambda: request], self.main, self._shared_client(), workers=1
             )
@@ -293,6 +301,9 @@ class WheelSource:
         except PinstError as error:  # not on the index (a private package), or no such wheel
             self.reporter.detail(f"{requirement}: no wheel from the index ({error.message})")
             return None
+        if not had_it:
+            with self._lock:
+                self._fetched[wheel] = wheel.stat().st_size
         return wheel, wheel.parent.name
 
     def _shared_client(self) -> SharedClient:
