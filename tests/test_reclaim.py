@@ -49,9 +49,13 @@ def python_for(version: str) -> Path:
     return python
 
 
-def uv_venv(path: Path, python: Path, server: IndexServer, *pins: str) -> Path:
-    """A venv made by uv, every file a private copy."""
-    env = {**os.environ, "UV_CACHE_DIR": str(path.parent / "uv-cache"), "UV_NO_CONFIG": "1"}
+def uv_venv(
+    path: Path, python: Path, server: IndexServer, *pins: str, uv_cache: Path | None = None
+) -> Path:
+    """A venv made by uv, every file a private copy (a real one when ``uv_cache`` is on another
+    filesystem: within XFS or btrfs, uv's copy shares its blocks)."""
+    cache = uv_cache or path.parent / "uv-cache"
+    env = {**os.environ, "UV_CACHE_DIR": str(cache), "UV_NO_CONFIG": "1"}
     env.pop("VIRTUAL_ENV", None)
     subprocess.run([UV, "venv", "-q", "-p", python, path], check=True, env=env)
     subprocess.run(
@@ -367,6 +371,34 @@ def test_a_venv_on_another_filesystem_links_to_a_cache_there_and_the_space_is_me
         assert filesystem["filesystem"].startswith("tmpfs")
         # Nothing else writes to this filesystem: what it reports is what reclaim freed.
         assert filesystem["freed_measured"] >= filesystem["freed_computed"] > len(BIG)
+
+
+def test_on_xfs_the_files_become_reflinks_that_stay_private_and_writable(
+    pinst: Pinst, server: IndexServer, tmp_path: Path
+) -> None:
+    publish(server)
+    blob = os.urandom(4 * 2**20)  # large enough to stand out from the cache's own folders
+    build_wheel(server.directory, "large", "1.0", files={"large/blob.bin": blob})
+    python = python_for("3.12")
+    with mounted("xfs", tmp_path / "xfs", tmp_path) as xfs:
+        elsewhere = tmp_path / "uv-cache"  # uv copies for real from another filesystem
+        uv_venv(xfs / "a", python, server, "alpha==1.0", "large==1.0", uv_cache=elsewhere)
+        second = uv_venv(xfs / "b", python, server, "alpha==1.0", "large==1.0", uv_cache=elsewhere)
+
+        # As venvs made long ago are: on disk. XFS writes new files late (delayed allocation),
+        # and until then its free space counts them in ways that blur the measure.
+        os.sync()
+
+        report = reclaim(pinst, xfs, "--offline")
+
+        assert [venv["link_mode"] for venv in report["venvs"]] == ["reflink", "reflink"]  # type: ignore[index]
+        package = site_packages_of(second) / "alpha"
+        [cached] = (xfs / ".pinst-cache" / "entries-v1").glob("*/files/alpha/__init__.py")
+        assert inode(package / "__init__.py") != inode(cached)  # a clone, not the same file
+        assert (package / "__init__.py").stat().st_mode & 0o200  # private: writable
+        assert os.access(package / "run.sh", os.X_OK)
+        [filesystem] = report["filesystems"]  # type: ignore[misc]
+        assert filesystem["freed_measured"] >= len(blob), report  # the clones share blocks
 
 
 # Safe at every instant ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -44,6 +45,8 @@ from pinst.report import Reporter
 from pinst.venv_state import VenvLock, interrupted_changes
 
 LINKING_MODES = (LinkMode.AUTO, LinkMode.HARDLINK, LinkMode.REFLINK)
+SETTLE_TRIES = 10  # readings of a filesystem's free space, until two agree
+SETTLE_PAUSE = 0.02  # seconds between them
 
 
 class ReclaimOptions(NamedTuple):
@@ -343,14 +346,32 @@ def _planned_entries(main: Cache, venv: Path) -> tuple[Cache | None, str]:
 
 
 def _free_space(venvs: list[Path]) -> dict[str, int]:
-    """Free bytes of each venv's filesystem, by its description."""
-    free = {}
+    """Free bytes of each venv's filesystem, by its description, once it has settled."""
+    free: dict[str, int] = {}
     for venv in venvs:
         name = filesystem_of(venv).describe()
         if name not in free:
-            status = os.statvfs(venv)
-            free[name] = status.f_bavail * status.f_frsize
+            free[name] = _settled_free_bytes(venv)
     return free
+
+
+def _settled_free_bytes(path: Path) -> int:
+    """The free bytes once two readings after a sync agree.
+
+    XFS frees the blocks of a removed file in the background: a sync starts that work, and the
+    space shows as free only once it is done (seen on Linux 6.18, after replacing files with
+    reflinks). A few tries, a few milliseconds apart, see it through.
+    """
+    previous = None
+    for _ in range(SETTLE_TRIES):
+        os.sync()
+        status = os.statvfs(path)
+        now = status.f_bavail * status.f_frsize
+        if now == previous:
+            break
+        previous = now
+        time.sleep(SETTLE_PAUSE)
+    return now
 
 
 def _user_name(uid: int) -> str:
