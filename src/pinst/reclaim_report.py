@@ -157,9 +157,9 @@ def _freed_line(filesystem: str, computed: int, measured: int) -> str:
 def _venv_line(venv: VenvResult, dry_run: bool) -> str:
     if venv.skipped is not None:
         return f"  {venv.path}: skipped: {venv.skipped}"
-    verb = "would free" if dry_run else "freed"
+    linked, freed = ("to link", "would free") if dry_run else ("linked", "freed")
     return (
         f"  {venv.path}: {plural(venv.linked_files, 'file')} of "
-        f"{plural(venv.linked_distributions, 'distribution')} linked ({venv.link_mode}), "
-        f"{verb} {format_size(max(venv.freed, 0))}"
+        f"{plural(venv.linked_distributions, 'distribution')} {linked} ({venv.link_mode}), "
+        f"{freed} {format_size(max(venv.freed, 0))}"
     )
