@@ -35,7 +35,6 @@ LEFT = {
     "not-in-wheel": "not in the wheel pinst found for it",
     "mode-differs": "executable bit differs from the cache's file",
     "changed": "changed while pinst read it",
-    "no-entry": "no cache entry could be made for its distribution",
 }
 # What installers write into a .dist-info besides the wheel's files (uv_cache.json: uv's own).
 PER_INSTALL_FILES = frozenset({"INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json"})
