@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cache(commands)
     _add_config(commands)
     _add_completion(commands)
+    _add_reclaim(commands)
     return parser
 
 
@@ -710,6 +711,68 @@ def _chosen_parser(
             if chosen is not None:
                 return _chosen_parser(chosen, args)
     return parser
+
+
+def _add_reclaim(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    reclaim = commands.add_parser(
+        "reclaim",
+        help="free the disk that venvs made by any installer waste on copies",
+        description="Find the venvs under PATHs (made by pip, uv, poetry, PDM or pinst) and "
+        "replace each installed file whose content matches its RECORD hash with a link to the "
+        "identical read-only file in pinst's cache, so that they share disk. Files edited by "
+        "hand, scripts and anything RECORD does not vouch for are left as they are.",
+    )
+    reclaim.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="a venv, or a folder to search"
+    )
+    reclaim.add_argument(
+        "--dry-run", action="store_true", help="change nothing; report what would be freed"
+    )
+    reclaim.add_argument(
+        "--all-users",
+        action="store_true",
+        help="as root: also reclaim venvs that belong to other users (skipped by default)",
+    )
+    reclaim.add_argument("-i", "--index-url", metavar="URL", help="where to find the wheels")
+    reclaim.add_argument(
+        "--extra-index-url", action="append", default=[], metavar="URL", help="another index"
+    )
+    reclaim.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="LOCATION",
+        help="a directory or HTML page of wheels to consider too",
+    )
+    reclaim.add_argument("--no-index", action="store_true", default=None, help="use no index")
+    reclaim.add_argument(
+        "--offline",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="no network: wheels not downloaded before are adopted from the venvs instead",
+    )
+    reclaim.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="network wait")
+    reclaim.add_argument(
+        "--link-mode",
+        choices=LINK_MODES,
+        help="auto (default: reflink, else hardlink), hardlink or reflink; copy and symlink "
+        "are refused",
+    )
+    _cache_dir_option(reclaim)
+    reclaim.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+    reclaim.add_argument(
+        "--no-progress", action="store_true", default=None, help="draw no progress bar"
+    )
+    _verbosity_options(reclaim)
+    _no_config_option(reclaim)
+    reclaim.set_defaults(handler=_run_reclaim)
+
+
+def _run_reclaim(args: argparse.Namespace) -> int:
+    from pinst.reclaim_command import run_reclaim
+
+    return run_reclaim(args)
 
 
 def parser_error(message: str, command: str = "install") -> None:
