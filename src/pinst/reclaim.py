@@ -19,8 +19,8 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import NamedTuple
 
-from pinst.cache import ENTRIES_CACHE_NAME, Cache, recorded_entry_roots
-from pinst.entries_location import highest_writable_directory, locate_entries
+from pinst.cache import Cache, recorded_entry_roots
+from pinst.entries_location import entries_cache_name, locate_entries, safe_writable_directories
 from pinst.errors import PinstError, UsageError, advice_for, describe
 from pinst.filesystems import device_of, filesystem_of
 from pinst.limits import DEFAULT_LIMITS, UnpackLimits
@@ -157,6 +157,8 @@ class _Run:
         if self.options.dry_run:
             return _planned_entries(self.main, venv)
         location = locate_entries(self.main, venv, None, per_filesystem=True)
+        for paragraph in location.refused:  # a folder another user could have planted
+            self.reporter.warn(paragraph)
         if location.why_not is not None:
             return None, f"it cannot link to any cache: {location.why_not}"
         if location.created:
@@ -339,10 +341,11 @@ def _planned_entries(main: Cache, venv: Path) -> tuple[Cache | None, str]:
     for root in recorded_entry_roots(main):
         if root.is_dir() and device_of(root) == device:
             return Cache(root), ""
-    parent = highest_writable_directory(venv)
-    if parent is None:
-        return None, f"no directory above it on {filesystem_of(venv).describe()} is writable"
-    return Cache(parent / ENTRIES_CACHE_NAME), ""
+    parents = safe_writable_directories(venv)
+    if not parents:
+        where = filesystem_of(venv).describe()
+        return None, f"no directory above it on {where} is writable and safe from other users"
+    return Cache(parents[0] / entries_cache_name(parents[0])), ""
 
 
 def _free_space(venvs: list[Path]) -> dict[str, int]:

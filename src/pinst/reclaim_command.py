@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pinst.apply import DEFAULT_INDEX_URL
 from pinst.cache_errors import os_errors_reported
 from pinst.limits import UnpackLimits
 from pinst.link import LinkMode
 from pinst.prepare import Sources
 from pinst.reclaim import ReclaimOptions, reclaim
 from pinst.report import Reporter
-from pinst.settings import SETTINGS, Settings, resolve
+from pinst.settings import DEFAULT_INDEX_URL, SETTINGS, Settings, resolve
 
 
 def run_reclaim(args: argparse.Namespace) -> int:
