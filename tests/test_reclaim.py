@@ -365,7 +365,9 @@ def test_a_venv_on_another_filesystem_links_to_a_cache_there_and_the_space_is_me
         report = reclaim(pinst, other, "--offline")
 
         package = site_packages_of(second) / "alpha" / "__init__.py"
-        [cached] = (other / ".pinst-cache" / "entries-v1").glob("*/files/alpha/__init__.py")
+        # A fresh tmpfs is world-writable and sticky, like /tmp: the folder is named for its user.
+        own_cache = other / f".pinst-cache-{os.geteuid()}"
+        [cached] = (own_cache / "entries-v1").glob("*/files/alpha/__init__.py")
         assert inode(package) == inode(cached)
         [filesystem] = report["filesystems"]  # type: ignore[misc]
         assert filesystem["filesystem"].startswith("tmpfs")
