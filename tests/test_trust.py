@@ -294,3 +294,49 @@ def test_no_cache_goes_where_others_may_write_without_the_sticky_bit(
         run.stderr
     )
     assert sorted(os.listdir(shared)) == ["work"]
+
+
+def config_timeout(pinst: Pinst, cwd: Path) -> tuple[object, str]:
+    """The timeout ``pinst config`` reports from ``cwd``, and what it printed on stderr."""
+    pinst.cwd = cwd
+    run = pinst("config", "--format", "json")
+    return json.loads(run.stdout)["settings"]["timeout"]["value"], run.stderr
+
+
+def test_a_config_file_another_user_left_above_the_project_is_ignored(
+    pinst: Pinst, tmp_path: Path
+) -> None:
+    # /tmp/pinst.toml, as another user could leave it, above root's project in /tmp/project.
+    require_root()
+    above = tmp_path / "shared"
+    project = above / "project"
+    project.mkdir(parents=True)
+    planted = above / "pinst.toml"
+    planted.write_text('timeout = 7\nindex-url = "http://attacker.invalid/simple"\n')
+    nobody = int(subprocess.check_output(["id", "-u", "nobody"]))
+    os.chown(planted, nobody, -1)
+
+    timeout, stderr = config_timeout(pinst, project)
+    assert timeout == 30.0  # the default: the planted file chose nothing
+    assert f"pinst ignores the config file {planted}: it belongs to nobody" in stderr
+    settings = json.loads(pinst("config", "--format", "json").stdout)["settings"]
+    assert settings["index-url"]["value"] == "https://pypi.org/simple"
+
+    # The same file is the project's own when its owner owns the working directory too.
+    os.chown(project, nobody, -1)
+    timeout, stderr = config_timeout(pinst, project)
+    assert timeout == 7 and "ignores" not in stderr
+
+
+def test_a_config_file_every_user_may_write_is_ignored(pinst: Pinst, tmp_path: Path) -> None:
+    require_root()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.pinst]\ntimeout = 7\n")
+    (project / "pyproject.toml").chmod(0o666)
+
+    timeout, stderr = config_timeout(pinst, project)
+    assert timeout == 30.0
+    assert "is writable by every user (mode -rw-rw-rw-)" in stderr
+    (project / "pyproject.toml").chmod(0o644)
+    assert config_timeout(pinst, project)[0] == 7

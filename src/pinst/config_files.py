@@ -80,14 +80,40 @@ def _project_file(start: Path, found: Discovery) -> ConfigFile | None:
         path = directory / PROJECT_FILE
         content = _read(path, found)
         if content is not None:
-            return ConfigFile(path, f"file {path}", _parse(path, content))
+            return _trusted(ConfigFile(path, f"file {path}", _parse(path, content)), start, found)
         path = directory / PYPROJECT
         content = _read(path, found)
         # Only a file that mentions pinst can have [tool.pinst]: the others are not parsed.
         if content is not None and b"pinst" in content:
             table = _tool_table(path, _parse(path, content))
             if table is not None:
-                return ConfigFile(path, f"file {path} [tool.pinst]", table)
+                project = ConfigFile(path, f"file {path} [tool.pinst]", table)
+                return _trusted(project, start, found)
+    return None
+
+
+def _trusted(project: ConfigFile, start: Path, found: Discovery) -> ConfigFile | None:
+    """The project file, unless someone who could not change the working directory could have
+    written it: then it is left out, with a warning.
+
+    The search goes up through directories of other users (``/tmp``, ``/home``, a shared
+    disk), and a file found there chooses the index, and so the code, that your installs run
+    (as git's ``safe.directory`` check guards the same walk). A file of yours, root's, or the
+    owner of the directory you run pinst in (whose project it is, and who can already change
+    its requirements files) is used; one that any user may write is not.
+    """
+    from pinst.trust import config_file_problem, warn_once
+
+    status = dict(found.examined)[str(project.path)]
+    assert status is not None  # it was just read
+    problem = config_file_problem(status, start)
+    if problem is None:
+        return project
+    warn_once(
+        f"pinst ignores the config file {project.path}: {problem}. If it is meant for this "
+        "project, make it yours and writable only by you (chown, chmod go-w); otherwise "
+        "remove it. The run goes on without it."
+    )
     return None
 
 

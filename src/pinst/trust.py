@@ -126,6 +126,27 @@ def read_trusted_file(path: Path) -> str | None:
         return file.read()
 
 
+def config_file_problem(status: os.stat_result, working_directory: Path) -> str | None:
+    """Why a project config file found from ``working_directory`` must not be used, or None.
+
+    Its owner must be the current user, root, or the working directory's owner; and it must not
+    be writable by every user."""
+    me = os.geteuid()
+    try:
+        project_owner = os.stat(working_directory).st_uid
+    except OSError:
+        project_owner = me
+    if status.st_uid not in (me, 0, project_owner):
+        return (
+            f"it belongs to {owner_name(status.st_uid)}, who is not {_you(me)} and does not own "
+            f"the working directory {working_directory}, and it would choose where your "
+            "packages come from"
+        )
+    if status.st_mode & stat.S_IWOTH:
+        return f"it is writable by every user (mode {_mode(status)})"
+    return None
+
+
 def is_shared(path: Path) -> bool:
     """True if others may create names in the directory ``path`` (as in ``/tmp``)."""
     return bool(os.stat(path).st_mode & stat.S_IWOTH)
