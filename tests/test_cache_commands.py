@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pinst.cache import Cache
-from pinst.cache_usage import format_size
-from pinst.registry import record_install, registered_venvs
+from pinst._core.disk_usage import format_size
+from pinst.cache.layout import Cache
+from pinst.cache.registry import record_install, registered_venvs
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import IndexServer
 from tests.support.mounts import mounted

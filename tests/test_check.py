@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from pinst.dependency_check import plain_verdict
+from pinst.install.dependency_check import plain_verdict
 from tests.conftest import Pinst, Run, site_packages, venv_python
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, sha256_of
@@ -359,7 +359,7 @@ def test_a_healthy_warm_install_parses_no_marker_and_no_specifier(
 
     assert "Installed 3 packages" in warm.stderr
     imported = imported_modules(warm.stderr) - imported_at_startup(pinst)
-    assert "pinst.dependency_check" in imported  # the check ran
+    assert "pinst.install.dependency_check" in imported  # the check ran
     assert not {"packaging.markers", "packaging.requirements", "packaging.specifiers"} & imported
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pinst.cli import build_parser
+from pinst.cli.main import build_parser
 from tests.conftest import Pinst
 from tests.test_docs import commands, option_strings
 

@@ -11,7 +11,7 @@ from tests.conftest import Pinst, Run, run_python
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, sha256_of
 
-PIPELINE = "pinst.install"
+PIPELINE = "pinst.install.run"
 
 
 def closed_port_url() -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pinst import link
+from pinst._core import link
 
 
 def test_emlink_links_to_a_fresh_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

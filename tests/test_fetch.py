@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pinst.cache import Cache
-from pinst.errors import PinstError
-from pinst.fetch import DownloadRequest, _Turns, find_and_download
-from pinst.http import RetryPolicy, warn_if_insecure
-from pinst.index import DistributionFile
-from pinst.urls import redact, redact_text, strip_credentials
+from pinst._core.errors import PinstError
+from pinst._core.urls import redact, redact_text, strip_credentials
+from pinst.cache.layout import Cache
+from pinst.index.finder import DistributionFile
+from pinst.network.download import DownloadRequest, _Turns, find_and_download
+from pinst.network.http import RetryPolicy, warn_if_insecure
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url, file_path
 from tests.support.wheels import build_wheel, sha256_of
 

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pinst.confinement import data_file_problem, path_problem, script_name_problem
+from pinst.wheel.confinement import data_file_problem, path_problem, script_name_problem
 from tests.conftest import Pinst, run_python, site_packages
 from tests.support.index_server import IndexServer, file_path
 from tests.support.wheels import Members, build_wheel, patch_header, record_hash, sha256_of
@@ -505,7 +505,7 @@ def without_zlib_ng(pinst: Pinst, tmp_path_factory: pytest.TempPathFactory) -> d
 
 def inflating_module(pinst: Pinst, env: dict[str, str]) -> str:
     """The module that pinst's unpacking inflates with, in this environment."""
-    code = "import pinst.unpack; print(pinst.unpack.zlib.__name__)"
+    code = "import pinst.unpack.extract; print(pinst.unpack.extract.zlib.__name__)"
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**pinst.env, **env},

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 
-from pinst.errors import PinstError
-from pinst.http import RetryPolicy
-from pinst.index import DistributionFile, Finder, Page, PageCache, parse_page
+from pinst._core.errors import PinstError
+from pinst.index.finder import DistributionFile, Finder, Page, PageCache, parse_page
+from pinst.network.http import RetryPolicy
 from tests.conftest import SRC
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url
 from tests.support.wheels import build_wheel, sha256_of
@@ -253,7 +253,7 @@ def test_cache_served_lookup_never_imports_httpx(
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from pinst.index import Finder\n"
+        "from pinst.index.finder import Finder\n"
         "def no_client(): raise AssertionError('built a client')\n"
         f"finder = Finder(no_client, [{server.url!r}], [], Path({str(cache_dir)!r}))\n"
         "assert len(finder.files('demo')) == 1\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from installer.scripts import Script
 
-from pinst.launchers import launcher
+from pinst.wheel.launchers import launcher
 
 PYTHONS = [
     "/venv/bin/python",

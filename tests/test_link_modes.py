@@ -117,7 +117,7 @@ def test_auto_links_rather_than_copies(
 
 
 def _supports_reflink(directory: Path) -> bool:
-    from pinst.link import reflink_file
+    from pinst._core.link import reflink_file
 
     source = directory / ".probe-source"
     source.write_text("x")

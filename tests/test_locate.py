@@ -12,14 +12,14 @@ from packaging.specifiers import Specifier
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from pinst.compatibility import wheel_rank
-from pinst.errors import PinstError
-from pinst.http import RetryPolicy
-from pinst.index import DistributionFile, Finder
-from pinst.locate import choose_wheel, direct_file
-from pinst.requirements import Origin, Pin
-from pinst.target import Interpreter, Scheme
-from pinst.versions import pin_matches
+from pinst._core.errors import PinstError
+from pinst._core.versions import pin_matches
+from pinst.index.finder import DistributionFile, Finder
+from pinst.index.locate import choose_wheel, direct_file
+from pinst.index.tags import wheel_rank
+from pinst.network.http import RetryPolicy
+from pinst.requirements.parsing import Origin, Pin
+from pinst.venv.target import Interpreter, Scheme
 from tests.support.index_server import Clients, IndexServer
 from tests.support.wheels import build_wheel
 

@@ -224,7 +224,7 @@ def test_times_under_a_second_are_in_milliseconds(
 def test_a_large_set_keeps_every_count_on_the_line(columns: int) -> None:
     import io
 
-    from pinst.progress import Display, fitted_line
+    from pinst.output.progress import Display, fitted_line
 
     display = Display(io.StringIO())
     finding, downloading, unpacking = (

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from pinst.http import create_client
-from pinst.pace import SAMPLE, Pace
+from pinst.network.http import create_client
+from pinst.network.pace import SAMPLE, Pace
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel
 

@@ -24,14 +24,14 @@ from packaging.markers import default_environment
 from packaging.tags import sys_tags
 from packaging.utils import canonicalize_name
 
-from pinst.cache import Cache
-from pinst.compatibility import rank_wheel, wheel_rank
-from pinst.errors import PinstError
-from pinst.index import DistributionFile, Page, PageCache, parse_page, project_of
-from pinst.locate import choose_wheel
-from pinst.requirements import Origin, Pin, read_requirements
-from pinst.target import Interpreter, Scheme
-from pinst.unpack import unpack
+from pinst._core.errors import PinstError
+from pinst.cache.layout import Cache
+from pinst.index.finder import DistributionFile, Page, PageCache, parse_page, project_of
+from pinst.index.locate import choose_wheel
+from pinst.index.tags import rank_wheel, wheel_rank
+from pinst.requirements.parsing import Origin, Pin, read_requirements
+from pinst.unpack.extract import unpack
+from pinst.venv.target import Interpreter, Scheme
 from tests.conftest import Pinst
 from tests.support.wheels import build_wheel
 

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import packaging
 import pytest
 
-from pinst import target
+from pinst.venv import target
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel

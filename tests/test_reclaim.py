@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from pinst.link import hardlink_file
-from pinst.reclaim_link import replace_with_link
-from pinst.reclaim_scan import VerifiedFile
-from pinst.venv_state import VenvLock
+from pinst._core.link import hardlink_file
+from pinst.reclaim.link import replace_with_link
+from pinst.reclaim.scan import VerifiedFile
+from pinst.venv.state import VenvLock
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import Fault, IndexServer, closed_port_url, file_path
 from tests.support.mounts import mounted

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.markers import default_environment
 
-from pinst.errors import PinstError
-from pinst.requirements import (
+from pinst._core.errors import PinstError
+from pinst.requirements.parsing import (
     Origin,
     ParsedRequirements,
     Pin,

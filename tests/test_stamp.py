@@ -14,7 +14,7 @@ from tests.conftest import Pinst, Run, run_python, site_packages
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, sha256_of
 
-PIPELINE = "pinst.install"
+PIPELINE = "pinst.install.run"
 
 
 def pinned(server: IndexServer, name: str, version: str) -> str:

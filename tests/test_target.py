@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pinst import target
-from pinst.interpreter_tags import supported_tags
+from pinst.venv import target
+from pinst.venv.interpreter_tags import supported_tags
 from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel

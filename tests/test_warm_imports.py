@@ -28,11 +28,11 @@ NOT_ON_THE_WARM_PATH = {
     "email": "only for unpacking (METADATA and WHEEL)",
     "concurrent.futures": "only for downloads and unpacking (it imports logging and queue)",
     "subprocess": "only to create a venv or probe a new interpreter",
-    "pinst.fetch": "only for downloads",
-    "pinst.unpack": "only for unpacking",
-    "pinst.lockfile": "only for pylock.toml",
-    "pinst.bytecode": "only with --compile-bytecode",
-    "pinst.interpreter_tags": "only for an interpreter not seen before; the facts cache has them",
+    "pinst.network.download": "only for downloads",
+    "pinst.unpack.extract": "only for unpacking",
+    "pinst.requirements.pylock": "only for pylock.toml",
+    "pinst.unpack.bytecode": "only with --compile-bytecode",
+    "pinst.venv.interpreter_tags": "only for a new interpreter; the facts cache has them",
     "packaging.tags": "its tags are computed once per interpreter and cached",
 }
 
@@ -91,6 +91,6 @@ def test_a_warm_install_imports_nothing_it_does_not_need(
     assert warm.returncode == 0, warm.output
     assert "Installed 3 packages" in warm.stderr
     imported = imported_modules(warm.stderr) - imported_at_startup(pinst)
-    assert "pinst.materialise" in imported  # the listing is complete: the linking was there
+    assert "pinst.install.materialise" in imported  # the listing is complete: the linking was there
     unwanted = {name: why for name, why in NOT_ON_THE_WARM_PATH.items() if name in imported}
     assert unwanted == {}

@@ -8,7 +8,7 @@ hundred-odd modules a run imports took about 7 ms (a few percent of a warm insta
 nothing is left to clean up by then: every pool is shut down, every temporary directory
 removed, every lock released by the command itself. Only the output streams need flushing.
 
-The cyclic garbage collector stays off until pinst forks its workers (see forking.py).
+The cyclic garbage collector stays off until pinst forks its workers (see _core/forking.py).
 """
 
 import gc
@@ -17,12 +17,12 @@ import sys
 
 
 def main() -> int:
-    gc.disable()  # until pinst forks its workers: see forking.py
-    from pinst.stamp import answer_from_stamp
+    gc.disable()  # until pinst forks its workers: see _core/forking.py
+    from pinst.venv.stamp import answer_from_stamp
 
     if answer_from_stamp(sys.argv[1:]):
         return _leave(0)
-    from pinst.cli import main as run_command
+    from pinst.cli.main import main as run_command
 
     return _leave(run_command())
 

@@ -17,11 +17,11 @@ import atheris
 HERE = Path(__file__).parent
 
 with atheris.instrument_imports(include=["pinst"]):
-    import pinst.cache
-    import pinst.index
-    import pinst.lockfile
-    import pinst.requirements
-    import pinst.unpack  # noqa: F401 - imported here so that atheris instruments them
+    import pinst.cache.layout
+    import pinst.index.finder
+    import pinst.requirements.parsing
+    import pinst.requirements.pylock
+    import pinst.unpack.extract  # noqa: F401 - imported here so that atheris instruments them
 
 from tests.fuzz.targets import TARGETS  # noqa: E402
 

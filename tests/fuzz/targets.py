@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pinst.errors import PinstError
+from pinst._core.errors import PinstError
 
 Target = Callable[[bytes], None]
 
@@ -33,7 +33,7 @@ SCRATCH = Path(tempfile.mkdtemp(prefix="pinst-fuzz-"))
 
 def requirements_file(data: bytes) -> None:
     """A requirements file of any content (``-r``), read as ``pinst install -r`` reads it."""
-    from pinst.requirements import read_requirements
+    from pinst.requirements.parsing import read_requirements
 
     with _scratch_file("requirements.txt", data) as path:
         _refusing_only_clearly(lambda: read_requirements([path]))
@@ -44,7 +44,7 @@ def lock_file(data: bytes) -> None:
     from packaging.markers import default_environment
     from packaging.tags import sys_tags
 
-    from pinst.requirements import read_requirements
+    from pinst.requirements.parsing import read_requirements
 
     def read_and_select() -> None:
         lock = read_requirements([path]).lock
@@ -58,7 +58,7 @@ def lock_file(data: bytes) -> None:
 
 def index_page(data: bytes) -> None:
     """An index page of any content, parsed as PEP 691 JSON and as PEP 503 HTML."""
-    from pinst.index import Page, parse_page
+    from pinst.index.finder import Page, parse_page
 
     text = data.decode("utf-8", "replace")
     for content_type in ("application/vnd.pypi.simple.v1+json", "text/html"):
@@ -114,8 +114,8 @@ class _scratch_file:  # a context manager, named like open()
 
 
 def _unpack(wheel_bytes: bytes) -> None:
-    from pinst.cache import Cache
-    from pinst.unpack import unpack
+    from pinst.cache.layout import Cache
+    from pinst.unpack.extract import unpack
 
     folder = Path(tempfile.mkdtemp(dir=SCRATCH))
     try:

@@ -1,0 +1,1 @@
+"""The command line: the parser, its dispatch to the commands, and shell completion."""

@@ -1,0 +1,1 @@
+"""The `pinst cache` commands: info, clean, prune and verify."""

@@ -1,0 +1,234 @@
+"""Is any installed distribution missing what it requires, or holding the wrong version of it?
+
+pinst resolves nothing: it installs exactly the pins it is given, so a file that pins flask but
+not werkzeug installs cleanly and leaves ``import flask`` broken. This is ``pip check``'s answer
+to that, used twice: after an install or sync that changed a venv (``warn_after_change``, one
+warning) and by ``pinst check`` (``problems_in``, the whole venv).
+
+The rules are pip's: a dependency counts if its marker holds for the venv's interpreter with
+``extra`` set to ``""`` (so a dependency of an extra never counts); it is missing if no
+distribution of its normalized name (PEP 503) is installed, and in conflict if the installed
+version is outside its specifier, pre-releases allowed. An installed version that is not PEP 440
+cannot be judged and is taken as it is.
+
+After an install, only what the run could have broken is checked, as pip checks after an
+install: the dependencies of the distributions it installed (from their manifests: no file is
+read), and the dependencies other distributions have on what it installed or removed (from their
+METADATA, parsed only for the lines naming those).
+
+A warm install must not pay for packaging's parsers: a marker is evaluated only for a dependency
+that is not met (a met one is fine whether it counts or not), and a specifier is judged here
+when it and the installed version hold plain releases only ("1.2", "2.0.1"; ``plain_verdict``),
+so a healthy set of such versions imports neither ``packaging.markers`` nor
+``packaging.specifiers``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from pinst._core.names import canonical_name
+from pinst.venv.installed import InstalledDistribution, installed_distributions
+from pinst.wheel.dependencies import Dependency, leading_name, parse_requires_dist, requires_dist
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
+    from pinst.cache.manifest import Manifest
+    from pinst.output.report import Reporter
+    from pinst.venv.target import Venv
+
+PLAIN_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+PLAIN_VERSION = re.compile(PLAIN_RELEASE)
+# A clause whose operator compares release numbers only, for a plain release on both sides.
+PLAIN_CLAUSE = re.compile(rf"(>=|<=|==|!=|<|>)({PLAIN_RELEASE})")
+
+
+class Problem(NamedTuple):
+    name: str  # the distribution that requires, normalized
+    version: str
+    requirement: str  # the dependency as its METADATA writes it, without the marker
+    dependency: str  # the required project, normalized; "" for a line that is not PEP 508
+    installed: str | None  # the version the venv holds; None when it holds none
+
+    @property
+    def kind(self) -> str:
+        if not self.dependency:
+            return "invalid"
+        return "missing" if self.installed is None else "conflict"
+
+    def describe(self) -> str:
+        """One line, in pip's words where pip has some."""
+        head = f"{self.name} {self.version}"
+        if self.kind == "invalid":
+            return f"{head} has a requirement that is not valid PEP 508: {self.requirement!r}"
+        if self.kind == "missing":
+            return f"{head} requires {self.requirement}, which is not installed"
+        installed = f"{self.dependency} {self.installed}"
+        return f"{head} requires {self.requirement}, but {installed} is installed"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "requirement": self.requirement,
+            "dependency": self.dependency or None,
+            "installed_version": self.installed,
+            "problem": self.kind,
+        }
+
+
+class Checker:
+    """Judges dependencies against one venv's distributions and interpreter."""
+
+    def __init__(
+        self,
+        installed: Mapping[NormalizedName, InstalledDistribution],
+        environment: Mapping[str, str],
+    ) -> None:
+        self.installed = installed
+        self.environment = environment
+        self.marker_results: dict[str, bool] = {}
+        self.verdicts: dict[tuple[str, str], bool] = {}  # (specifier, version): allowed
+
+    def problems_of(
+        self, distribution: InstalledDistribution, dependencies: Iterable[Dependency]
+    ) -> Iterator[Problem]:
+        for dependency in dependencies:
+            present = self.installed.get(dependency.name) if dependency.name else None
+            if present is not None and self._allows(dependency.specifier, present.version):
+                continue
+            if dependency.name and not self._applies(dependency.marker):
+                continue
+            version = None if present is None else present.version
+            yield Problem(
+                distribution.name, distribution.version, dependency.text, dependency.name, version
+            )
+
+    def _allows(self, specifier: str, version: str) -> bool:
+        if not specifier:
+            return True
+        key = (specifier, version)
+        if key not in self.verdicts:
+            verdict = plain_verdict(specifier, version)
+            self.verdicts[key] = verdict if verdict is not None else _contains(specifier, version)
+        return self.verdicts[key]
+
+    def _applies(self, marker: str) -> bool:
+        if not marker:
+            return True
+        if marker not in self.marker_results:
+            self.marker_results[marker] = self._evaluate(marker)
+        return self.marker_results[marker]
+
+    def _evaluate(self, marker: str) -> bool:
+        from packaging.markers import InvalidMarker, Marker
+
+        try:
+            return Marker(marker).evaluate({**self.environment, "extra": ""})
+        except (InvalidMarker, ValueError, KeyError):
+            return True  # a marker this interpreter cannot evaluate: count the dependency
+
+
+def plain_verdict(specifier: str, version: str) -> bool | None:
+    """Does ``specifier`` allow ``version``, when both hold plain releases only; else None.
+
+    Between plain releases (no epoch, pre, post, dev or local part) PEP 440's comparisons are
+    those of the release numbers with trailing zeros dropped ("1.0" == "1"): ``<V`` and ``>V``
+    exclude only V's pre- and post-releases, which are not plain. ``~=``, ``===`` and wildcards
+    are left to packaging.
+    """
+    if not PLAIN_VERSION.fullmatch(version):
+        return None
+    installed = _release(version)
+    for clause in specifier.split(","):
+        plain = PLAIN_CLAUSE.fullmatch(clause.strip())
+        if plain is None:
+            return None
+        operator, bound = plain[1], _release(plain[2])
+        holds = {
+            ">=": installed >= bound,
+            "<=": installed <= bound,
+            "==": installed == bound,
+            "!=": installed != bound,
+            "<": installed < bound,
+            ">": installed > bound,
+        }[operator]
+        if not holds:
+            return False
+    return True
+
+
+def _release(text: str) -> tuple[int, ...]:
+    numbers = [int(part) for part in text.split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _contains(specifier: str, version: str) -> bool:
+    """PEP 440 in full, pre-releases allowed as pip's check allows them."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    except (InvalidVersion, InvalidSpecifier):
+        return True  # a version PEP 440 cannot order: pinst cannot judge it
+
+
+def problems_in(venv: Venv) -> list[Problem]:
+    """Every broken requirement in the venv, whoever installed what (``pinst check``)."""
+    installed = installed_distributions(venv.interpreter.scheme)
+    checker = Checker(installed, venv.interpreter.markers)
+    problems: list[Problem] = []
+    for name in sorted(installed):
+        distribution = installed[name]
+        dependencies = parse_requires_dist(requires_dist(distribution.dist_info))
+        problems += checker.problems_of(distribution, dependencies)
+    return problems
+
+
+def problems_after_change(
+    venv: Venv, installed_now: Sequence[Manifest], removed: Sequence[str]
+) -> list[Problem]:
+    """What the run that installed ``installed_now`` and removed ``removed`` left broken."""
+    installed = installed_distributions(venv.interpreter.scheme)
+    checker = Checker(installed, venv.interpreter.markers)
+    own = {canonical_name(manifest.name): manifest for manifest in installed_now}
+    changed: set[str] = {*own, *removed}
+    problems: list[Problem] = []
+    for name in sorted(installed):
+        distribution = installed[name]
+        manifest = own.get(name)
+        if manifest is not None and manifest.dependencies is not None:
+            dependencies = manifest.dependencies
+        elif manifest is not None:  # an entry unpacked before manifests kept dependencies
+            dependencies = parse_requires_dist(requires_dist(distribution.dist_info))
+        else:  # untouched: only its dependencies on what changed can have broken
+            lines = requires_dist(distribution.dist_info)
+            dependencies = parse_requires_dist([x for x in lines if leading_name(x) in changed])
+        problems += checker.problems_of(distribution, dependencies)
+    return problems
+
+
+def warn_after_change(
+    venv: Venv, installed_now: Sequence[Manifest], removed: Sequence[str], reporter: Reporter
+) -> list[Problem]:
+    """Warn once, listing every broken requirement the run left; return them for --json."""
+    problems = problems_after_change(venv, installed_now, removed)
+    if problems:
+        reporter.warn(broken_requirements_warning(venv, problems))
+    return problems
+
+
+def broken_requirements_warning(venv: Venv, problems: Sequence[Problem]) -> str:
+    listed = "".join(f"\n  {problem.describe()}" for problem in problems)
+    return (
+        f"packages in {venv.path} lack what they require (pinst installs exactly the pins it "
+        f"is given, and resolves no dependencies):{listed}\nPin these too, in the versions "
+        "required (a resolver such as 'uv pip compile' or 'pip-compile' writes every one); "
+        "'pinst check' lists them again."
+    )

@@ -1,0 +1,3 @@
+"""Reclaiming disk space: finding venvs whose installed files duplicate cached wheels, and
+replacing those copies with links to the cache.
+"""
