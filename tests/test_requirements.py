@@ -15,8 +15,8 @@ from pinst.requirements.parsing import (
     Origin,
     ParsedRequirements,
     Pin,
-    read_requirements,
 )
+from pinst.requirements.read import read_requirements
 from tests.conftest import Pinst
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel

@@ -33,7 +33,7 @@ SCRATCH = Path(tempfile.mkdtemp(prefix="pinst-fuzz-"))
 
 def requirements_file(data: bytes) -> None:
     """A requirements file of any content (``-r``), read as ``pinst install -r`` reads it."""
-    from pinst.requirements.parsing import read_requirements
+    from pinst.requirements.read import read_requirements
 
     with _scratch_file("requirements.txt", data) as path:
         _refusing_only_clearly(lambda: read_requirements([path]))
@@ -44,7 +44,7 @@ def lock_file(data: bytes) -> None:
     from packaging.markers import default_environment
     from packaging.tags import sys_tags
 
-    from pinst.requirements.parsing import read_requirements
+    from pinst.requirements.read import read_requirements
 
     def read_and_select() -> None:
         lock = read_requirements([path]).lock

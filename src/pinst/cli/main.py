@@ -19,7 +19,7 @@ from pinst.config.settings import LINK_MODES
 from pinst.output.report import say_error, set_log_verbosity
 
 if TYPE_CHECKING:
-    from pinst.install.run import InstallOptions
+    from pinst.install.options import InstallOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -288,7 +288,7 @@ def _install_options(args: argparse.Namespace) -> InstallOptions:
     from pinst._core.limits import InputLimits, UnpackLimits
     from pinst._core.link import LinkMode
     from pinst.config.settings import SETTINGS, resolve
-    from pinst.install.run import InstallOptions
+    from pinst.install.options import InstallOptions
     from pinst.venv.target import default_venv_path
 
     given = {item.key: getattr(args, item.key.replace("-", "_"), None) for item in SETTINGS}

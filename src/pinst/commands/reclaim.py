@@ -9,7 +9,7 @@ from pinst._core.limits import UnpackLimits
 from pinst._core.link import LinkMode
 from pinst.cache.errors import os_errors_reported
 from pinst.config.settings import DEFAULT_INDEX_URL, SETTINGS, Settings, resolve
-from pinst.install.prepare import Sources
+from pinst.index.sources import Sources
 from pinst.output.report import Reporter
 from pinst.reclaim.run import ReclaimOptions, reclaim
 

@@ -15,12 +15,10 @@ from pathlib import Path
 from pinst._core.errors import PinstError, UsageError
 from pinst._core.names import canonical_name
 from pinst.cache.layout import Cache
-from pinst.cache.registry import forget_projects
+from pinst.install.removal import remove_and_report
 from pinst.install.repair import repair_interrupted
-from pinst.install.transaction import change_venv, removal
-from pinst.output.report import Reporter, plural
+from pinst.output.report import Reporter
 from pinst.venv.installed import InstalledDistribution, installed_distributions
-from pinst.venv.stamp import remove_stamp
 from pinst.venv.target import Venv, existing_venv, lock_venv
 
 PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -47,18 +45,6 @@ def uninstall_packages(
             refuse_own_distributions(venv, found)
         if found:
             remove_and_report(venv, found, cache, reporter)
-
-
-def remove_and_report(
-    venv: Venv, found: list[InstalledDistribution], cache: Cache, reporter: Reporter
-) -> None:
-    """Remove ``found`` (sorted) under the venv's lock, forget them in the cache's record of
-    the venv, and say so: for uninstall, and for a sync that only removes."""
-    remove_distributions(venv, found)
-    forget_projects(cache, venv.path, [item.name for item in found])
-    for item in found:
-        reporter.change("-", item.name, item.version)
-    reporter.info(f"Uninstalled {plural(len(found), 'package')} in {reporter.elapsed()}")
 
 
 def _installed(venv: Venv, names: Sequence[str], reporter: Reporter) -> list[InstalledDistribution]:
@@ -90,9 +76,3 @@ def refuse_own_distributions(venv: Venv, found: list[InstalledDistribution]) -> 
             f"{them} all the same, or install pinst as a tool, in a venv of its own (pipx install, "
             "uv tool install), so that it never runs from the venv it changes."
         )
-
-
-def remove_distributions(venv: Venv, found: list[InstalledDistribution]) -> None:
-    remove_stamp(str(venv.path))  # from here on the venv changes: see venv/stamp.py
-    changes = [removal(item) for item in found]
-    change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), workers=1)

@@ -20,10 +20,11 @@ from pinst.cache.location import EntriesLocation, discard_new_cache, locate_entr
 from pinst.cache.manifest import Manifest
 from pinst.cache.registry import record_install
 from pinst.config.settings import DEFAULT_INDEX_URL
+from pinst.index.sources import Sources
 from pinst.install.json_report import RunReport
 from pinst.install.materialise import Materialiser
 from pinst.install.plan import Plan
-from pinst.install.prepare import Prepared, Preparer, Sources
+from pinst.install.prepare import Prepared, Preparer
 from pinst.install.transaction import STOPPING, PackageChange, change_venv, removal
 from pinst.output.report import Reporter, format_duration, summary_line
 from pinst.requirements.parsing import Pin, RequirementSet
@@ -32,7 +33,7 @@ from pinst.venv.stamp import remove_stamp
 from pinst.venv.target import Venv, venv_python
 
 if TYPE_CHECKING:
-    from pinst.install.run import InstallOptions
+    from pinst.install.options import InstallOptions
     from pinst.unpack.bytecode import Compilation
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")

@@ -23,11 +23,11 @@ from pinst.venv.target import Interpreter, existing_venv, find_python, inspect_i
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from pinst.install.run import InstallOptions
+    from pinst.install.options import InstallOptions
 
 
 def show_plan(options: InstallOptions, parsed: ParsedRequirements, reporter: Reporter) -> None:
-    from pinst.install.run import keep_own_distributions
+    from pinst.install.self_protection import keep_own_distributions
 
     venv = options.venv.absolute()
     interpreter, installed = _venv_as_it_is(venv, options.python, reporter)

@@ -19,6 +19,7 @@ from pinst._core.limits import DEFAULT_LIMITS, DEFAULT_MAX_INDEX_PAGE_SIZE, Unpa
 from pinst._core.urls import redact_text, strip_credentials
 from pinst.cache.layout import Cache
 from pinst.cache.manifest import Manifest, entry_for
+from pinst.index.sources import Sources
 from pinst.index.tags import wheel_rank
 from pinst.install.plan import Change
 from pinst.output.report import Reporter, format_duration, plural
@@ -58,13 +59,6 @@ class Prepared(NamedTuple):
     manifest: Manifest
     direct_url: dict[str, object] | None  # PEP 610's record for URL and path installs
     source: Source
-
-
-class Sources(NamedTuple):
-    """Where wheels are looked for: indexes in order of precedence, and find-links locations."""
-
-    index_urls: list[str]
-    find_links: list[str]
 
 
 class Preparer:
@@ -273,6 +267,8 @@ class Preparer:
             except PinstError as error:
                 if not self.offline:
                     raise
+                from pinst.network.download import offline_miss
+
                 raise offline_miss(pin.origin, pin.text, "no cached index page lists it") from error
             return choose_wheel(pin, files, self.interpreter, self.reporter.warn)
 
@@ -292,14 +288,6 @@ def _request(
         change.pin.hashes,
         label=str(change.pin.origin),
         requirement=redact_text(change.pin.text),
-    )
-
-
-def offline_miss(origin: object, requirement: str, why: str) -> PinstError:
-    """The one error for a requirement that --offline cannot satisfy from the cache."""
-    return PinstError(
-        f"{origin}: {redact_text(requirement)}: the cache lacks its wheel ({why}), and --offline "
-        "forbids the network. Run the install once online to fill the cache."
     )
 
 

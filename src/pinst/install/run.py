@@ -9,60 +9,23 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pinst._core.errors import PinstError, UsageError
-from pinst._core.limits import DEFAULT_INPUT_LIMITS, DEFAULT_LIMITS, InputLimits, UnpackLimits
-from pinst._core.link import LinkMode
 from pinst.cache.layout import Cache
 from pinst.install.json_report import RunReport
-from pinst.install.plan import Plan, make_plan
+from pinst.install.options import InstallOptions
+from pinst.install.plan import make_plan
 from pinst.install.repair import repair_interrupted
 from pinst.output.report import Reporter, plural
-from pinst.requirements.parsing import ParsedRequirements, RequirementSet, read_requirements
+from pinst.requirements.parsing import ParsedRequirements, RequirementSet
+from pinst.requirements.read import read_requirements
 from pinst.venv.installed import installed_distributions
 from pinst.venv.stamp import write_stamp
 from pinst.venv.target import Venv, lock_venv, open_venv, venv_python
 
 if TYPE_CHECKING:
     from pinst.cache.manifest import Manifest
-
-
-class InstallOptions(NamedTuple):
-    requirement_files: Sequence[Path] = ()
-    requirement_args: Sequence[str] = ()
-    constraint_files: Sequence[Path] = ()
-    venv: Path = Path(".venv")
-    python: str | None = None
-    index_url: str | None = None
-    extra_index_urls: Sequence[str] = ()
-    find_links: Sequence[str] = ()
-    no_index: bool = False
-    offline: bool = False  # only the cache: no network request at all
-    cache_dir: Path = Path()
-    link_mode: LinkMode = LinkMode.AUTO
-    require_hashes: bool = False
-    reinstall: bool = False
-    compile_bytecode: bool = False
-    entries_cache: Path | None = None  # explicit entries cache for the venv's filesystem
-    per_filesystem_cache: bool = True
-    command_line: Sequence[str] | None = None  # the arguments, for the stamp (see venv/stamp.py)
-    timeout: float | None = None  # seconds for each network wait; None: the HTTP default
-    unpack_limits: UnpackLimits = DEFAULT_LIMITS
-    input_limits: InputLimits = DEFAULT_INPUT_LIMITS  # index pages, requirements files
-    sync: bool = False  # also remove every distribution the requirements do not list
-    json: bool = False  # the caller prints the returned report on stdout: never stamp the run
-    no_progress: bool = False  # no progress bars even on a terminal (the caller's Reporter)
-    lock_extras: Sequence[str] = ()  # a lock file's extras to install
-    lock_groups: Sequence[str] = ()  # a lock file's dependency groups, besides its defaults
-    allow_remove_pinst: bool = False  # sync may remove what pinst runs from (self_protection.py)
-    dry_run: bool = False  # say what would change, and change nothing (install/dry_run.py)
-    # The config files looked for (a status, or None if there was none) and the environment
-    # variables their location depends on: the stamp depends on them too.
-    config_files: Sequence[tuple[str, os.stat_result | None]] = ()
-    config_variables: Sequence[str] = ()
 
 
 def install(options: InstallOptions, reporter: Reporter) -> RunReport:
@@ -136,6 +99,8 @@ def _install_into(
         installed = installed_distributions(venv.interpreter.scheme)
         plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
     if plan.removals and not options.allow_remove_pinst:
+        from pinst.install.self_protection import keep_own_distributions
+
         plan = keep_own_distributions(plan, venv.path, reporter)
     for pin in plan.unchanged:
         report.add_unchanged(pin.name, installed[pin.name].version)
@@ -146,7 +111,7 @@ def _install_into(
         return
     installed_now: list[Manifest] = []
     if not plan.changes:  # a sync that only removes: nothing to fetch, unpack or link
-        from pinst.commands.uninstall import remove_and_report
+        from pinst.install.removal import remove_and_report
 
         remove_and_report(venv, plan.removals, cache, reporter)
     else:
@@ -160,24 +125,6 @@ def _install_into(
     with reporter.phase("check"):
         removed = [item.name for item in plan.removals]
         report.problems = warn_after_change(venv, installed_now, removed, reporter)
-
-
-def keep_own_distributions(plan: Plan, venv: Path, reporter: Reporter) -> Plan:
-    """The plan without the removal of what pinst runs from, if ``venv`` is its own environment
-    (see ``install/self_protection.py``), and one line that says what was kept."""
-    from pinst.install.self_protection import ALLOW_FLAG, is_own_environment, own_distributions
-
-    if not is_own_environment(venv):
-        return plan
-    own = own_distributions()
-    kept = [item for item in plan.removals if item.name in own]
-    if kept:
-        names = ", ".join(f"{item.name}=={item.version}" for item in kept)
-        reporter.warn(
-            f"kept {names}, which the requirements do not list: pinst runs from this venv and "
-            f"needs them. Pass {ALLOW_FLAG} to remove them too."
-        )
-    return plan._replace(removals=[item for item in plan.removals if item.name not in own])
 
 
 def _stamp(

@@ -16,8 +16,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pinst._core.names import canonical_name
+
+if TYPE_CHECKING:
+    from pinst.install.plan import Plan
+    from pinst.output.report import Reporter
 
 SELF = "pinst"
 ALLOW_FLAG = "--allow-remove-pinst"
@@ -57,3 +62,19 @@ def own_distributions() -> frozenset[str]:
                 wanted.append((requirement.name, ""))
                 wanted += [(requirement.name, each) for each in requirement.extras]
     return frozenset(found)
+
+
+def keep_own_distributions(plan: Plan, venv: Path, reporter: Reporter) -> Plan:
+    """The plan without the removal of what pinst runs from, if ``venv`` is its own environment
+    and one line that says what was kept."""
+    if not is_own_environment(venv):
+        return plan
+    own = own_distributions()
+    kept = [item for item in plan.removals if item.name in own]
+    if kept:
+        names = ", ".join(f"{item.name}=={item.version}" for item in kept)
+        reporter.warn(
+            f"kept {names}, which the requirements do not list: pinst runs from this venv and "
+            f"needs them. Pass {ALLOW_FLAG} to remove them too."
+        )
+    return plan._replace(removals=[item for item in plan.removals if item.name not in own])

@@ -20,20 +20,19 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from pinst._core.errors import DownloadError, PinstError, naming
 from pinst._core.hashing import hash_file
-from pinst._core.urls import redact
+from pinst._core.urls import redact, redact_text
 from pinst.cache.layout import Cache, publish_directory
 from pinst.network.pace import Pace
 
 if TYPE_CHECKING:
     import httpx
 
-    from pinst.index.finder import DistributionFile
     from pinst.network.http import RetryPolicy
 
 CHUNK = 1 << 16
@@ -42,9 +41,20 @@ CHUNK = 1 << 16
 ALGORITHMS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
 
 
+class RemoteFile(Protocol):
+    """What a download needs of a file found on an index (``index.finder.DistributionFile``)."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def url(self) -> str: ...  # may carry credentials: print redact(url), never url
+    @property
+    def hashes(self) -> Mapping[str, str]: ...  # algorithm -> lowercase hex
+
+
 @dataclass(frozen=True)
 class DownloadRequest:
-    file: DistributionFile
+    file: RemoteFile
     # Allowed digests per algorithm (a pin's --hash values): the file must match at least one.
     # The index's own hashes, in ``file.hashes``, must each match exactly on top of that.
     expected_hashes: Mapping[str, frozenset[str]]
@@ -119,8 +129,6 @@ def _collect(
 
 
 def _refuse_remote(items: Sequence[DownloadRequest]) -> None:
-    from pinst.install.prepare import offline_miss
-
     for item in items:
         if _local_path(item.file.url) is None:
             why = f"{item.file.filename} was never downloaded"
@@ -382,3 +390,11 @@ def _digest_file(path: Path, algorithms: Iterable[str]) -> dict[str, str]:
         return {}  # a cache hit named by its sha256 needs no reading at all
     digests, _ = hash_file(path, algorithms)
     return {name: digest.hex() for name, digest in digests.items()}
+
+
+def offline_miss(origin: object, requirement: str, why: str) -> PinstError:
+    """The one error for a requirement that --offline cannot satisfy from the cache."""
+    return PinstError(
+        f"{origin}: {redact_text(requirement)}: the cache lacks its wheel ({why}), and --offline "
+        "forbids the network. Run the install once online to fill the cache."
+    )

@@ -34,8 +34,8 @@ from pinst._core.limits import DEFAULT_LIMITS, UnpackLimits
 from pinst._core.link import copy_file, reflink_file
 from pinst.cache.layout import Cache, publish_directory
 from pinst.cache.manifest import FILES_DIR, MANIFEST_NAME, Manifest, entry_for
+from pinst.index.sources import Sources
 from pinst.index.tags import expand_tags
-from pinst.install.prepare import Sources
 from pinst.output.report import Reporter
 from pinst.reclaim.scan import Distribution, VerifiedFile, unchanged
 

@@ -26,7 +26,7 @@ from pinst._core.link import Linker, LinkMode, choose_linker
 from pinst.cache.layout import Cache, recorded_entry_roots
 from pinst.cache.location import entries_cache_name, locate_entries, safe_writable_directories
 from pinst.cache.registry import record_install
-from pinst.install.prepare import Sources
+from pinst.index.sources import Sources
 from pinst.output.report import Reporter
 from pinst.reclaim.discovery import find_venvs, site_packages_dirs
 from pinst.reclaim.entries import (

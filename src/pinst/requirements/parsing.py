@@ -6,7 +6,7 @@ name is accepted only when a constraints file (``-c``) pins it exactly. A constr
 range (``requests<2``) needs no resolver either: as in pip, it only checks the pin of its project,
 and is ignored when that project is not requested.
 
-Reading happens in two steps. ``read_requirements`` reads every file and raises every error a
+Reading happens in two steps. ``read_requirements_files`` reads every file and raises every error a
 single line can cause, before the target venv exists. ``ParsedRequirements.select`` then evaluates
 markers against the target interpreter and raises the errors that depend on which lines apply
 there (conflicting pins, a constraint that contradicts a requirement, a line without a hash in
@@ -21,7 +21,7 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from pinst._core.errors import PinstError
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
-    from pinst.requirements.pylock import LockFile
 
 # pip's strong hashes and their digest lengths in hex digits.
 HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -179,10 +178,22 @@ class RequirementSet(NamedTuple):
     require_hashes: bool  # hash-checking mode: every pin carries at least one hash
 
 
+class LockedPins(Protocol):
+    """A lock file's packages (``pylock.LockFile``): it selects the pins itself."""
+
+    def pins(
+        self,
+        environment: Mapping[str, str],
+        tags: Sequence[str],
+        extras: Sequence[str] = (),
+        groups: Sequence[str] = (),
+    ) -> list[Pin]: ...
+
+
 class ParsedRequirements:
     """Every line of the requirements and constraints files, before markers are evaluated."""
 
-    def __init__(self, *, require_hashes: bool = False, lock: LockFile | None = None) -> None:
+    def __init__(self, *, require_hashes: bool = False, lock: LockedPins | None = None) -> None:
         self.requirements: list[Pin | Unpinned] = []
         self.constraints: list[Pin] = []
         # Constraints that are ranges (``requests<2``): each checks the pin of its project.
@@ -255,7 +266,7 @@ class ParsedRequirements:
         )
 
 
-def read_requirements(
+def read_requirements_files(
     requirement_files: Sequence[Path],
     requirement_args: Sequence[str] = (),
     constraint_files: Sequence[Path] = (),
@@ -263,10 +274,7 @@ def read_requirements(
     max_size: int = DEFAULT_MAX_REQUIREMENTS_SIZE,
 ) -> ParsedRequirements:
     """Read the requirements files, command-line requirements and constraints files; each file
-    may hold at most ``max_size`` bytes."""
-    locks = [path for path in requirement_files if is_lock_path(path)]
-    if locks:
-        return _read_lock(locks, requirement_files, requirement_args, constraint_files, max_size)
+    may hold at most ``max_size`` bytes. A lock file among them is ``read.py``'s to read."""
     reader = _Reader(ParsedRequirements(require_hashes=require_hashes), max_size)
     for path in requirement_files:
         reader.read_file(path, COMMAND_LINE, as_constraints=False)
@@ -276,29 +284,6 @@ def read_requirements(
         reader.read_file(path, COMMAND_LINE, as_constraints=True)
     parsed = reader.parsed
     _check_unpinned_are_constrained(parsed)
-    return parsed
-
-
-def _read_lock(
-    locks: Sequence[Path],
-    requirement_files: Sequence[Path],
-    requirement_args: Sequence[str],
-    constraint_files: Sequence[Path],
-    max_size: int,
-) -> ParsedRequirements:
-    """A lock file is complete by itself: mixing it with other requirements would need a
-    resolver to reconcile them, so it must come alone."""
-    if len(requirement_files) > 1 or requirement_args or constraint_files:
-        raise PinstError(
-            f"{locks[0]} is a lock file, which must be the only requirements source: pinst "
-            "cannot combine it with other -r files, -c files or requirements on the command "
-            "line. Give the lock file alone, or regenerate it to include the other packages."
-        )
-    from pinst.requirements.pylock import read_lock
-
-    lock, status = read_lock(locks[0], max_size)
-    parsed = ParsedRequirements(require_hashes=True, lock=lock)
-    parsed.sources.append((_absolute(locks[0]), status))
     return parsed
 
 
