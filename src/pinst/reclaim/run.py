@@ -1,8 +1,8 @@
 """``pinst reclaim``: give venvs made by any installer the disk sharing pinst's own venvs get.
 
-For each venv found (``reclaim_discovery``), under its lock: every installed file whose content
-matches its RECORD hash (``reclaim_scan``) is replaced, atomically (``reclaim_link``), by a link
-to the identical read-only file of a cache entry on the venv's filesystem (``reclaim_entries``:
+For each venv found (``discovery.py``), under its lock: every installed file whose content
+matches its RECORD hash (``scan.py``) is replaced, atomically (``link.py``), by a link
+to the identical read-only file of a cache entry on the venv's filesystem (``entries.py``:
 the wheel's own entry where the wheel can be had, else one adopted from the venv). The venv is
 then registered, so that ``pinst cache prune`` keeps those entries and ``pinst cache info``
 counts what they save. ``--dry-run`` reads and computes only: no lock, no download, no entry,
@@ -299,7 +299,7 @@ class _Venv:
 
     def _link_one(self, entry: Entry, file: VerifiedFile) -> str:
         """What became of the file: linked, shared (it was a link to the entry's file already),
-        or the key of the reason it is left alone (see ``reclaim_scan.LEFT``)."""
+        or the key of the reason it is left alone (see ``scan.LEFT``)."""
         found = entry.files.get(file.path)
         if found is None or found[1] != file.hash:
             return "not-in-wheel"
