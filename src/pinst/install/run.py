@@ -109,19 +109,20 @@ def _install_into(
     if plan.empty:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')} in {reporter.elapsed()}")
         return
+    # Imported before the venv changes: a sync with --allow-remove-pinst may take away the very
+    # files pinst would import it from.
+    from pinst.install.dependency_check import warn_after_change
+
     installed_now: list[Manifest] = []
     if not plan.changes:  # a sync that only removes: nothing to fetch, unpack or link
         from pinst.install.removal import remove_and_report
 
         remove_and_report(venv, plan.removals, cache, reporter)
     else:
-        from pinst.install.apply import (
-            apply_plan,  # only now: a run with nothing to do never needs it
-        )
+        # Only now: a run with nothing to do never needs it.
+        from pinst.install.apply import apply_plan
 
         installed_now = apply_plan(plan, venv, requirements, options, cache, reporter, report)
-    from pinst.install.dependency_check import warn_after_change
-
     with reporter.phase("check"):
         removed = [item.name for item in plan.removals]
         report.problems = warn_after_change(venv, installed_now, removed, reporter)
