@@ -12,10 +12,10 @@ nox.options.sessions = ["lint", "typecheck", "tests", "fuzz", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 UV_VERSION = "0.13.9"
-# uv runs the docs' `uv pip compile` example (tests/test_doc_examples.py).
+# uv runs the docs' `uv pip compile` example (tests/e2e/test_doc_examples.py).
 TEST_DEPS = ["pytest", "hypothesis", f"uv=={UV_VERSION}"]
 # mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index;
-# PyPy is a target tests/test_pythons.py must cover; zsh and fish run the completion scripts.
+# PyPy is a target tests/e2e/test_pythons.py must cover; zsh and fish run the completion scripts.
 DEBIAN_TOOLS = {
     "mkfs.xfs": "xfsprogs",
     "mkfs.btrfs": "btrfs-progs",
@@ -58,7 +58,7 @@ FUZZ_RUNS = {
 @nox.session
 def fuzz(session: nox.Session) -> None:
     """Fuzz the readers of untrusted input with atheris; a crash fails the session and is kept
-    under tests/fuzz/crashers/ for tests/test_fuzz_regressions.py to replay once fixed."""
+    under tests/fuzz/crashers/ for tests/unit/test_fuzz_regressions.py to replay once fixed."""
     session.install(".", "atheris")
     env = {"PYTHONPATH": "."}  # tests.fuzz, from this checkout
     common = ["-seed=1", "-timeout=30", "-rss_limit_mb=2048", "-print_final_stats=1"]

@@ -7,7 +7,7 @@ entry points). A reader may refuse any input, but only with a ``PinstError`` (th
 the user sees); any other exception is a traceback in front of the user, and a bug.
 
 The same functions run under atheris (``run.py``: coverage-guided, for a fixed number of inputs)
-and under pytest (``tests/test_fuzz_regressions.py``: every input kept under ``corpus/`` and
+and under pytest (``tests/unit/test_fuzz_regressions.py``: every input kept under ``corpus/`` and
 ``crashers/``, so a crash the fuzzer found once stays fixed).
 """
 

@@ -14,7 +14,7 @@ import pytest
 
 from pinst.cli.main import build_parser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 CLI_PAGE = DOCS / "cli.md"
 MKDOCS_YML = ROOT / "mkdocs.yml"

@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 from tests.conftest import Pinst
+from tests.e2e.test_interruptions import fingerprint, many_files, wait_for_pause
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, sha256_of
-from tests.test_interruptions import fingerprint, many_files, wait_for_pause
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
 PROCESSES = 8

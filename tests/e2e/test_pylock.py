@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 from tests.conftest import Pinst, site_packages
+from tests.e2e.test_interruptions import fingerprint
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, dist_info, sha256_of
-from tests.test_interruptions import fingerprint
 
 HEADER = 'lock-version = "1.0"\ncreated-by = "hand"\n'
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, Run, run_python
+from tests.e2e.test_interruptions import fingerprint, wait_for_pause
 from tests.support.index_server import IndexServer
 from tests.support.trees import tree
 from tests.support.wheels import build_wheel, sha256_of
-from tests.test_interruptions import fingerprint, wait_for_pause
 
 
 def pinned(server: IndexServer, name: str, version: str, **options: object) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.fuzz.targets import TARGETS
 
-FUZZ = Path(__file__).parent / "fuzz"
+FUZZ = Path(__file__).parents[1] / "fuzz"
 KEPT = sorted(
     (target, path)
     for target in TARGETS

@@ -14,7 +14,7 @@ from tests.conftest import Pinst, site_packages
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
-BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
 # Top-level modules that need an optional dependency the set does not pin (pip's venv fails
 # on them the same way): blackd needs aiohttp.
 NEEDS_MISSING_EXTRA = {"blackd"}

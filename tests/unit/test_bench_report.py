@@ -27,7 +27,7 @@ from benchmarks.report import (
 from benchmarks.scenarios import TIMED
 from benchmarks.tools import SETS, Job, Pinst, Uv, make_tools
 
-CHECKOUT = Path(__file__).parents[1]
+CHECKOUT = Path(__file__).parents[2]
 MiB = 2**20
 
 

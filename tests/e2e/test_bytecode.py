@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, site_packages, venv_python
+from tests.e2e.test_install import assert_record_truthful, record_rows
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel
-from tests.test_install import assert_record_truthful, record_rows
 
 CACHE_TAG = f"cpython-{''.join(map(str, __import__('sys').version_info[:2]))}"
 BOOM = "def fail():\n    raise RuntimeError('boom')\n"

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Pinst, Run, run_python, site_packages
+from tests.e2e.test_hostile_wheels import NAME, RECORD, hostile
 from tests.support.index_server import JSON_TYPE, Fault, IndexServer, RawPage
 from tests.support.wheels import build_wheel, sha256_of
-from tests.test_hostile_wheels import NAME, RECORD, hostile
 
 MiB = 1024 * 1024
 # The address space pinst may use in the bomb tests: a run that inflated the page in memory

@@ -22,7 +22,7 @@ from tests.support.wheels import build_wheel, sha256_of
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]  # pip fetches pinst's dependencies once
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # pinst's own requirements that every platform the tests run on installs.
 NEEDED = ("pinst", "httpx", "httpcore", "packaging", "installer", "platformdirs", "certifi")
 

@@ -47,7 +47,7 @@ from tests.support.index_server import IndexServer
 from tests.support.mounts import mounted
 from tests.support.wheels import build_wheel, sha256_of
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -21,7 +21,7 @@ from tests.conftest import Pinst, site_packages
 
 pytestmark = pytest.mark.network
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PYPI = "https://pypi.org/simple"
 # What `python -m venv` makes itself, and pinst's own state (.pinst: the venv's stamp and lock):
 # not part of any installed project.
@@ -140,7 +140,7 @@ def test_pinst_installs_real_wheels_exactly_as_pip(pinst: Pinst, tmp_path: Path)
 def test_real_packages_run_after_install(pinst: Pinst, tmp_path: Path) -> None:
     """The README's example: real pinned packages from the real index, then used."""
     venv = tmp_path / "venv"
-    requirements = Path(__file__).parents[1] / "examples" / "requirements.txt"
+    requirements = Path(__file__).parents[2] / "examples" / "requirements.txt"
     run = pinst("install", "-r", requirements, "--venv", venv)
     assert "+ requests==" in run.stderr
     python = str(venv / "bin" / "python")

@@ -22,9 +22,9 @@ from packaging.version import Version
 
 from pinst.install.dependency_check import plain_verdict
 from tests.conftest import Pinst, Run, site_packages, venv_python
+from tests.e2e.test_warm_imports import imported_at_startup, imported_modules
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel, sha256_of
-from tests.test_warm_imports import imported_at_startup, imported_modules
 
 CLEAN = "No broken requirements found.\n"
 

@@ -9,11 +9,11 @@ import os
 from pathlib import Path
 
 from tests.conftest import Pinst, run_python
+from tests.e2e.test_interruptions import fingerprint
 from tests.support.index_server import IndexServer
 from tests.support.mounts import mounted, remount_read_only
 from tests.support.trees import tree
 from tests.support.wheels import build_wheel
-from tests.test_interruptions import fingerprint
 
 BIG = 6 * 1024 * 1024  # random, so it stays this big in the wheel too
 

@@ -33,9 +33,9 @@ from hypothesis import strategies as st
 
 from pinst.wheel.confinement import data_file_problem, path_problem, script_name_problem
 from tests.conftest import Pinst, run_python, site_packages
+from tests.e2e.test_memory import peak_rss_bytes
 from tests.support.index_server import IndexServer, file_path
 from tests.support.wheels import Members, build_wheel, patch_header, record_hash, sha256_of
-from tests.test_memory import peak_rss_bytes
 
 MARKER = "pinst-escaped"
 NAME = "hostile"
