@@ -54,7 +54,7 @@ def bash_complete(script: Path, *words: str) -> list[str]:
     ("words", "offered"),
     [
         (("pinst", "ins"), ["install"]),
-        (("pinst", "c"), ["cache", "completion", "config"]),
+        (("pinst", "c"), ["cache", "check", "completion", "config"]),
         (("pinst", "cache", "pr"), ["prune"]),
         (("pinst", "cache", "prune", "--w"), ["--wheels"]),
         (("pinst", "install", "--link-mode", "h"), ["hardlink"]),
