@@ -670,7 +670,8 @@ class _Refused(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        say_error(f"{option_string}: {self.advice}.")
+        ending = "" if self.advice.endswith(".") else "."
+        say_error(f"{option_string}: {self.advice}{ending}")
         parser.exit(2)
 
 
