@@ -16,6 +16,9 @@ from tests.support.wheels import build_wheel
 CACHE_TAG = f"cpython-{''.join(map(str, __import__('sys').version_info[:2]))}"
 BOOM = "def fail():\n    raise RuntimeError('boom')\n"
 
+# A fresh tmpfs is world-writable and sticky, as /tmp is: pinst's folder there is its user's.
+OWN_CACHE = f".pinst-cache-{os.geteuid()}"
+
 
 @pytest.fixture
 def wheel(server: IndexServer) -> Path:
@@ -149,7 +152,7 @@ def test_another_filesystem_copies_the_bytecode_instead_of_compiling(
 
         assert f"Copied bytecode of compiled from {cache_dir}" in output
         [copied] = tmpfs.glob(
-            f".pinst-cache-{os.geteuid()}/entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*"
+            f"{OWN_CACHE}/entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*"
         )
         # Compiling again would name the tmpfs cache's source inside the code: a copy does not.
         assert copied.read_bytes()[16:] == main_pyc.read_bytes()[16:]
@@ -181,7 +184,7 @@ def test_bytecode_that_no_longer_matches_its_source_is_compiled_again_not_copied
 
         assert "Copied bytecode" not in output
         [compiled] = tmpfs.glob(
-            f".pinst-cache-{os.geteuid()}/entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*"
+            f"{OWN_CACHE}/entries-v1/*/bytecode-{CACHE_TAG}/compiled/__pycache__/boom.*"
         )
         assert str(tmpfs).encode() in compiled.read_bytes()  # compiled from the tmpfs entry
         before = pycache_state(venv)

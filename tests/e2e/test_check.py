@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from packaging.markers import InvalidMarker, Marker, default_environment
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from pinst.install.dependency_check import plain_verdict
+from pinst.install.dependency_check import plain_marker_verdict, plain_verdict
 from tests.conftest import Pinst, Run, site_packages, venv_python
 from tests.e2e.test_warm_imports import imported_at_startup, imported_modules
 from tests.support.index_server import IndexServer
@@ -399,3 +400,109 @@ def test_the_plain_release_shortcut_agrees_with_packaging(clauses: list[str], ve
     if verdict is not None:
         expected = SpecifierSet(specifier).contains(Version(version), prereleases=True)
         assert verdict == expected, (specifier, version)
+
+
+MARKER_VARIABLES = [
+    "extra",
+    "python_version",
+    "python_full_version",
+    "sys_platform",
+    "os_name",
+    "platform_system",
+    "implementation_name",
+    "platform_release",
+]
+MARKER_VALUES = [
+    "3.11",
+    "3.9",
+    "3",
+    "3.11.7",
+    "3.13.0rc1",
+    "3.*",
+    "v3.11",
+    "win32",
+    "linux",
+    "nt",
+    "posix",
+    "Windows",
+    "cpython",
+    "pypy",
+    "test",
+    "Test_Extra",
+    "",
+    "6.1",
+]
+COMPARISONS = st.builds(
+    lambda variable, operator, value, quote: f"{variable} {operator} {quote}{value}{quote}",
+    st.sampled_from(MARKER_VARIABLES),
+    st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "~=", "in", "not in"]),
+    st.sampled_from(MARKER_VALUES),
+    st.sampled_from(["'", '"']),
+)
+MARKERS = st.recursive(
+    COMPARISONS,
+    lambda inner: st.builds(
+        lambda left, word, right, parenthesised: (
+            f"({left} {word} {right})" if parenthesised else f"{left} {word} {right}"
+        ),
+        inner,
+        st.sampled_from(["and", "or"]),
+        inner,
+        st.booleans(),
+    ),
+    max_leaves=4,
+)
+ENVIRONMENTS = st.sampled_from(
+    [
+        {**default_environment(), "extra": ""},
+        {
+            **default_environment(),
+            "python_version": "3.9",
+            "python_full_version": "3.9.18",
+            "sys_platform": "win32",
+            "os_name": "nt",
+            "platform_system": "Windows",
+            "extra": "",
+        },
+        {
+            **default_environment(),
+            "python_full_version": "3.13.0rc1",
+            "implementation_name": "pypy",
+            "extra": "",
+        },
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(MARKERS, ENVIRONMENTS)
+@example('extra == "test"', {**default_environment(), "extra": ""})
+@example('python_version < "3.11" and extra == "x"', {**default_environment(), "extra": ""})
+@example(
+    '(os_name == "nt" and implementation_name != "pypy") and extra == \'dev\'',
+    {**default_environment(), "extra": ""},
+)
+def test_the_plain_marker_shortcut_agrees_with_packaging(
+    marker: str, environment: dict[str, str]
+) -> None:
+    """A warm install judges the common markers without packaging's parser: the same verdicts."""
+    verdict = plain_marker_verdict(marker, environment)
+    if verdict is None:
+        return  # left to packaging
+    try:
+        expected = Marker(marker).evaluate(environment)
+    except (InvalidMarker, ValueError, KeyError):
+        pytest.fail(f"the shortcut judged {marker!r}, which packaging cannot")
+    assert verdict == expected, marker
+
+
+def test_the_markers_real_wheels_use_are_judged_without_packaging() -> None:
+    environment = {**default_environment(), "extra": ""}
+    for marker in [
+        'extra == "dev"',
+        "sys_platform == 'win32'",
+        'python_version < "3.11"',
+        '(os_name == "nt" and implementation_name != "pypy") and extra == \'test\'',
+        'platform_system == "Windows"',
+    ]:
+        assert plain_marker_verdict(marker, environment) is not None, marker

@@ -58,6 +58,7 @@ def test_options_pinst_does_not_have_say_what_to_do_instead(
     assert run.stderr.startswith(f"error: {arguments[0]}: "), run.stderr
     assert run.stderr.count("\n") == 1, "one paragraph, without argparse's usage"
     assert advice in run.stderr
+    assert ".." not in run.stderr.replace("...", "")  # one full stop, as a person writes
     assert not venv.exists() and not pinst.cache_dir.exists()
 
 

@@ -34,7 +34,20 @@ NOT_ON_THE_WARM_PATH = {
     "pinst.unpack.bytecode": "only with --compile-bytecode",
     "pinst.venv.interpreter_tags": "only for a new interpreter; the facts cache has them",
     "packaging.tags": "its tags are computed once per interpreter and cached",
+    "packaging.markers": "its parser (25 ms with what it imports); the dependency check judges "
+    "the markers real wheels use itself",
+    "packaging.requirements": "the dependencies were parsed when the wheel was unpacked",
 }
+# Requires-Dist lines as real wheels write them, so that the dependency check after a warm
+# install has markers to judge.
+REQUIRES = [
+    "Requires-Dist: beta==1.0",
+    'Requires-Dist: pytest>=8; extra == "test"',
+    "Requires-Dist: colorama; sys_platform == 'win32'",
+    'Requires-Dist: tomli>=1.1; python_version < "3.11"',
+    'Requires-Dist: pywin32; (os_name == "nt" and implementation_name != "pypy")'
+    ' and extra == "dev"',
+]
 
 
 def imported_modules(stderr: str) -> set[str]:
@@ -68,6 +81,7 @@ def test_a_warm_install_imports_nothing_it_does_not_need(
             "1.0",
             files={f"{name}/__init__.py": "", f"{name}/core.py": "X = 1\n"},
             entry_points={"console_scripts": {name: f"{name}.core:main"}},
+            metadata=REQUIRES if name == "alpha" else (),
         )
         lines.append(f"{name}==1.0 --hash=sha256:{sha256_of(wheel)}\n")
     requirements = tmp_path / "requirements.txt"

@@ -121,45 +121,8 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
         help="the interpreter for a new venv: a path, a command, or a version "
         "such as 3.12 (default: the one running pinst)",
     )
-    install.add_argument(
-        "-i",
-        "--index-url",
-        metavar="URL",
-        help="the package index (default: https://pypi.org/simple)",
-    )
-    install.add_argument(
-        "--extra-index-url",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="another index, asked only for projects the first ones lack",
-    )
-    install.add_argument(
-        "-f",
-        "--find-links",
-        action="append",
-        default=[],
-        metavar="LOCATION",
-        help="a directory or HTML page of wheels to consider too",
-    )
-    install.add_argument(
-        "--no-index",
-        action="store_true",
-        default=None,
-        help="use no index, only --find-links, URLs and paths",
-    )
-    install.add_argument(
-        "--offline",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="use only the cache: no network request at all (env PINST_OFFLINE=1)",
-    )
-    install.add_argument(
-        "--timeout",
-        type=_seconds,
-        metavar="SECONDS",
-        help="how long to wait for a server to connect or send more data before retrying, "
-        "then failing (default: $PINST_HTTP_TIMEOUT, else 30)",
+    _index_options(
+        install, offline="use only the cache: no network request at all (env PINST_OFFLINE=1)"
     )
     _cache_dir_option(install)
     install.add_argument(
@@ -247,6 +210,50 @@ def _add_install_arguments(install: argparse.ArgumentParser) -> None:
     _no_config_option(install)
     _allow_remove_pinst_option(install)
     _pip_and_uv_spellings(install)
+
+
+def _index_options(parser: argparse.ArgumentParser, offline: str) -> None:
+    """Where wheels come from, and how long to wait for them: as pip spells it."""
+    parser.add_argument(
+        "-i",
+        "--index-url",
+        metavar="URL",
+        help="the package index (default: https://pypi.org/simple)",
+    )
+    parser.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another index, asked only for projects the first ones lack",
+    )
+    parser.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="LOCATION",
+        help="a directory or HTML page of wheels to consider too",
+    )
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        default=None,
+        help="use no index, only --find-links, URLs and paths",
+    )
+    parser.add_argument(
+        "--offline",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=offline,
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long to wait for a server to connect or send more data before retrying, "
+        "then failing (default: $PINST_HTTP_TIMEOUT, else 30)",
+    )
 
 
 def _seconds(text: str) -> float:
@@ -663,7 +670,8 @@ class _Refused(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        say_error(f"{option_string}: {self.advice}.")
+        ending = "" if self.advice.endswith(".") else "."
+        say_error(f"{option_string}: {self.advice}{ending}")
         parser.exit(2)
 
 
@@ -733,26 +741,9 @@ def _add_reclaim(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_true",
         help="as root: also reclaim venvs that belong to other users (skipped by default)",
     )
-    reclaim.add_argument("-i", "--index-url", metavar="URL", help="where to find the wheels")
-    reclaim.add_argument(
-        "--extra-index-url", action="append", default=[], metavar="URL", help="another index"
+    _index_options(
+        reclaim, offline="no network: wheels not downloaded before are adopted from the venvs"
     )
-    reclaim.add_argument(
-        "-f",
-        "--find-links",
-        action="append",
-        default=[],
-        metavar="LOCATION",
-        help="a directory or HTML page of wheels to consider too",
-    )
-    reclaim.add_argument("--no-index", action="store_true", default=None, help="use no index")
-    reclaim.add_argument(
-        "--offline",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="no network: wheels not downloaded before are adopted from the venvs instead",
-    )
-    reclaim.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="network wait")
     reclaim.add_argument(
         "--link-mode",
         choices=LINK_MODES,

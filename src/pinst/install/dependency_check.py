@@ -124,10 +124,14 @@ class Checker:
         return self.marker_results[marker]
 
     def _evaluate(self, marker: str) -> bool:
-        from packaging.markers import InvalidMarker, Marker
+        environment = {**self.environment, "extra": ""}
+        verdict = plain_marker_verdict(marker, environment)
+        if verdict is not None:
+            return verdict
+        from packaging.markers import InvalidMarker, Marker  # heavy: only for the rare markers
 
         try:
-            return Marker(marker).evaluate({**self.environment, "extra": ""})
+            return Marker(marker).evaluate(environment)
         except (InvalidMarker, ValueError, KeyError):
             return True  # a marker this interpreter cannot evaluate: count the dependency
 
@@ -159,6 +163,97 @@ def plain_verdict(specifier: str, version: str) -> bool | None:
         if not holds:
             return False
     return True
+
+
+def plain_marker_verdict(marker: str, environment: Mapping[str, str]) -> bool | None:
+    """The value of a marker built only of ``VARIABLE OP "value"`` comparisons, ``and``, ``or``
+    and parentheses, as packaging computes it; None for any other marker.
+
+    Nearly every marker in real wheels is of this kind (``extra == "test"``, ``sys_platform ==
+    "win32"``, ``python_version < "3.11"``): judging them here keeps packaging's marker parser,
+    and the modules it imports, off the path of a warm install.
+    """
+    tokens = MARKER_TOKENS.findall(marker)
+    if "".join("".join(token) for token in tokens) != "".join(marker.split()):
+        return None  # something the tokens do not cover: ``in``, ``~=``, a stray character
+    reader = _MarkerReader([next(part for part in token if part) for token in tokens], environment)
+    try:
+        verdict = reader.expression()
+    except _NotPlain:
+        return None
+    return verdict if reader.at_end() else None
+
+
+# A marker's tokens: parentheses, operators, quoted values, and words (variables, and, or).
+MARKER_TOKENS = re.compile(r"""\s*(?:([()])|(==|!=|<=|>=|<|>)|('[^']*'|"[^"]*")|([a-z_]+))""")
+VERSION_LIKE = re.compile(r"\s*[vV]?[0-9]")
+
+
+class _NotPlain(Exception):
+    """The marker needs packaging's full reading."""
+
+
+class _MarkerReader:
+    """Reads ``or`` of ``and`` of comparisons or parenthesised markers, as PEP 508 nests them."""
+
+    def __init__(self, tokens: list[str], environment: Mapping[str, str]) -> None:
+        self.tokens = tokens
+        self.position = 0
+        self.environment = environment
+
+    def at_end(self) -> bool:
+        return self.position == len(self.tokens)
+
+    def expression(self) -> bool:
+        verdict = self.conjunction()
+        while self.take("or"):
+            verdict = self.conjunction() or verdict
+        return verdict
+
+    def conjunction(self) -> bool:
+        verdict = self.atom()
+        while self.take("and"):
+            verdict = self.atom() and verdict
+        return verdict
+
+    def atom(self) -> bool:
+        if self.take("("):
+            verdict = self.expression()
+            if not self.take(")"):
+                raise _NotPlain
+            return verdict
+        variable, operator, quoted = self.next(), self.next(), self.next()
+        if quoted[:1] not in ("'", '"') or variable not in self.environment:
+            raise _NotPlain
+        return _compare(self.environment[variable], operator, quoted[1:-1], variable == "extra")
+
+    def take(self, token: str) -> bool:
+        if self.position < len(self.tokens) and self.tokens[self.position] == token:
+            self.position += 1
+            return True
+        return False
+
+    def next(self) -> str:
+        if self.at_end():
+            raise _NotPlain
+        self.position += 1
+        return self.tokens[self.position - 1]
+
+
+def _compare(left: str, operator: str, right: str, is_extra: bool) -> bool:
+    """``left OPERATOR right`` as packaging judges it, where that is plain; else _NotPlain."""
+    if is_extra:  # extras compare as normalized names
+        left, right = canonical_name(left), canonical_name(right)
+    elif VERSION_LIKE.match(right):  # compared as versions: plain releases only
+        verdict = plain_verdict(f"{operator}{right.strip()}", left)
+        if verdict is None:
+            raise _NotPlain
+        return verdict
+    if operator == "==":
+        return left == right
+    if operator == "!=":
+        return left != right
+    raise _NotPlain
 
 
 def _release(text: str) -> tuple[int, ...]:

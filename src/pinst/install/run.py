@@ -102,6 +102,8 @@ def _install_into(
         from pinst.install.self_protection import keep_own_distributions
 
         plan = keep_own_distributions(plan, venv.path, reporter)
+    elif plan.removals:
+        _import_what_runs_after_the_change()
     for pin in plan.unchanged:
         report.add_unchanged(pin.name, installed[pin.name].version)
     for gone in plan.removals:
@@ -126,6 +128,17 @@ def _install_into(
     with reporter.phase("check"):
         removed = [item.name for item in plan.removals]
         report.problems = warn_after_change(venv, installed_now, removed, reporter)
+
+
+def _import_what_runs_after_the_change() -> None:
+    """Import now what the run imports after changing the venv: with --allow-remove-pinst, the
+    change may remove pinst's own files (and packaging's), and a later import would fail."""
+    import packaging.markers
+    import packaging.requirements
+    import packaging.specifiers
+    import packaging.version  # noqa: F401
+
+    import pinst.install.removal  # noqa: F401
 
 
 def _stamp(

@@ -15,7 +15,8 @@ import hashlib
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -86,10 +87,11 @@ def scan_distribution(dist_info: Path, venv: Path) -> Distribution:
     listed = set()
     venv_paths = (os.path.abspath(venv), os.path.realpath(venv))
     site_packages = dist_info.parent
+    real_directory = lru_cache(maxsize=None)(os.path.realpath)  # for this distribution's rows
     for path, digest in _record_rows(dist_info / "RECORD"):
         where = os.path.normpath(os.path.join(site_packages, path))
-        listed.add(os.path.relpath(where, site_packages).replace(os.sep, "/"))
-        verdict = _check(digest, where, site_packages, venv_paths, dist_info)
+        listed.add(_relative(where, str(site_packages)))
+        verdict = _check(digest, where, site_packages, venv_paths, dist_info, real_directory)
         if isinstance(verdict, str):
             left[verdict] += 1
         else:
@@ -100,13 +102,20 @@ def scan_distribution(dist_info: Path, venv: Path) -> Distribution:
 
 
 def _check(
-    digest: str, where: str, site_packages: Path, venv: tuple[str, str], dist_info: Path
+    digest: str,
+    where: str,
+    site_packages: Path,
+    venv: tuple[str, str],
+    dist_info: Path,
+    real_directory: Callable[[str], str],
 ) -> VerifiedFile | str:
     """The verified file, or the key of the reason it is left alone. ``venv`` is the venv's
-    absolute path as given, and its real path."""
+    absolute path as given, and its real path; ``real_directory`` resolves a folder's path,
+    once per folder (resolving each file's whole path took most of a run's time)."""
     # As written, then by the real path: neither ".." nor a symbolic link on the way leads out
     # (a venv reached through a symbolic link compares its real path with the file's).
-    if not _inside(where, venv[0]) or not _inside(os.path.realpath(where), venv[1]):
+    real_folder = real_directory(os.path.dirname(where))
+    if not _inside(where, venv[0]) or not _inside(real_folder, venv[1]):
         return "outside-venv"
     if not _inside(where, str(site_packages)):
         return "outside-site-packages"
@@ -119,6 +128,8 @@ def _check(
         status = os.lstat(where)
     except FileNotFoundError:
         return "missing"
+    if stat.S_ISLNK(status.st_mode) and not _inside(os.path.realpath(where), venv[1]):
+        return "outside-venv"
     if not stat.S_ISREG(status.st_mode):
         return "not-a-file"
     try:
@@ -126,7 +137,7 @@ def _check(
             return "edited"
     except OSError:  # not readable by this user: nothing can be vouched for
         return "unreadable"
-    relative = os.path.relpath(where, site_packages).replace(os.sep, "/")
+    relative = _relative(where, str(site_packages))
     executable = bool(status.st_mode & 0o111)
     return VerifiedFile(
         relative, where, f"{algorithm}={expected.rstrip('=')}", status.st_size, executable, status
@@ -147,6 +158,14 @@ def unchanged(file: VerifiedFile) -> bool:
         before.st_mtime_ns,
         before.st_ctime_ns,
     )
+
+
+def _relative(where: str, site_packages: str) -> str:
+    """``where`` relative to site-packages, with forward slashes."""
+    prefix = site_packages.rstrip(os.sep) + os.sep
+    if where.startswith(prefix):
+        return where[len(prefix) :].replace(os.sep, "/")
+    return os.path.relpath(where, site_packages).replace(os.sep, "/")
 
 
 def _inside(path: str, root: str) -> bool:
