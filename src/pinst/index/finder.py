@@ -22,15 +22,16 @@ from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename
+from packaging.utils import NormalizedName, parse_sdist_filename
 
 from pinst._core.errors import DownloadError, PinstError
 from pinst._core.limits import DEFAULT_MAX_INDEX_PAGE_SIZE, TooLarge, read_at_most
 from pinst._core.urls import redact, strip_credentials
 from pinst.output.report import pinst_logger
+from pinst.wheel.filename import WheelFilename, filename_from_url
 
 if TYPE_CHECKING:
     import httpx
@@ -283,10 +284,10 @@ def _too_large(url: str, error: ResponseTooLarge) -> str:
 def project_of(filename: str) -> NormalizedName | None:
     """The normalized project name a wheel or sdist filename belongs to, if it parses."""
     if filename.endswith(".whl"):
-        # The name is the first field; the version is not parsed, so a wheel with a legacy
-        # version (which only a ``===`` pin can select) is still found.
-        parts = filename.split("-")
-        return canonicalize_name(parts[0]) if len(parts) in (5, 6) else None
+        # The version is not parsed, so a wheel with a legacy version (which only a ``===``
+        # pin can select) is still found.
+        wheel = WheelFilename.split(filename)
+        return wheel.project if wheel else None
     try:
         return parse_sdist_filename(filename)[0]
     except ValueError:
@@ -435,7 +436,7 @@ def _parse_html(page: Page, origin: str, wanted: Wanted) -> list[DistributionFil
         if joined is None:
             continue  # a link that no URL parser accepts leads to no file pinst could download
         url, hashes = split_hash_fragment(joined)
-        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        filename = filename_from_url(url)
         if not filename or not wanted(filename):
             continue  # a link to a directory or the page itself (no file), or an unwanted file
         yanked = "data-yanked" in anchor

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -19,6 +18,7 @@ from pinst._core.urls import redact
 from pinst._core.versions import pin_matches
 from pinst.index.finder import DistributionFile, split_hash_fragment
 from pinst.index.tags import rank_wheel
+from pinst.wheel.filename import WheelFilename, filename_from_url
 
 if TYPE_CHECKING:
     from pinst.requirements.parsing import Pin
@@ -98,7 +98,7 @@ def direct_file(pin: Pin) -> DistributionFile:
     if pin.url is None:
         raise ValueError(f"{pin.text}: not a direct URL pin")
     url, hashes = split_hash_fragment(pin.url)
-    filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    filename = filename_from_url(url)
     if not filename.endswith(".whl"):
         raise PinstError(
             f"{pin.origin}: {pin.text} points at {filename or redact(url)}, which is not a "
@@ -118,8 +118,8 @@ def direct_file(pin: Pin) -> DistributionFile:
 def _file_version(filename: str) -> str | None:
     """The version text in a wheel or sdist filename, as written (``===`` compares it raw)."""
     if filename.endswith(".whl"):
-        parts = filename[: -len(".whl")].split("-")
-        return parts[1] if len(parts) in (5, 6) else None
+        wheel = WheelFilename.split(filename)
+        return wheel.version if wheel else None
     for suffix in (".tar.gz", ".zip"):
         if filename.endswith(suffix):
             name_and_version = filename[: -len(suffix)]

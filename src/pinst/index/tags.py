@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from pinst.wheel.filename import WheelFilename
+
 if TYPE_CHECKING:
     from pinst.venv.target import Interpreter
 
@@ -22,18 +24,17 @@ def wheel_rank(filename: str, interpreter: Interpreter) -> tuple[int, ...] | Non
 
 
 def rank_wheel(filename: str, tag_rank: dict[str, int]) -> tuple[int, ...] | None:
-    # Split by hand rather than with parse_wheel_filename, which rejects the non-PEP 440
-    # versions that a ``===`` pin exists for.
-    parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
-    if len(parts) not in (5, 6):
+    # The lenient split: a non-PEP 440 version, which a ``===`` pin exists for, still ranks.
+    wheel = WheelFilename.split(filename)
+    if wheel is None:
         return None
-    ranks = [tag_rank[tag] for tag in expand_tags(*parts[-3:]) if tag in tag_rank]
+    ranks = [tag_rank[tag] for tag in expand_tags(*wheel.tag_sets) if tag in tag_rank]
     if not ranks:
         return None
     # The build tag breaks ties between otherwise identical wheels: the higher build wins.
-    if len(parts) == 5:
+    if wheel.build is None:
         return (min(ranks), 1)
-    build = BUILD_TAG.fullmatch(parts[2])
+    build = BUILD_TAG.fullmatch(wheel.build)
     if build is None:
         return None
     return (min(ranks), 0, -int(build[1]), *_descending(build[2] or ""))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import unquote, urlsplit
 
 from pinst._core.urls import strip_credentials
 from pinst.requirements.parsing import Pin
 from pinst.venv.installed import InstalledDistribution
+from pinst.wheel.filename import checked_wheel_filename, filename_from_url
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -98,10 +97,7 @@ def _compare(left: str | None, right: str | None, local_builds: bool) -> bool:
 
 
 def wheel_version_from_url(url: str) -> str | None:
-    filename = unquote(posixpath.basename(urlsplit(url).path))
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
     try:
-        return str(parse_wheel_filename(filename)[1])
-    except InvalidWheelFilename:
+        return str(checked_wheel_filename(filename_from_url(url))[1])
+    except ValueError:  # packaging's InvalidWheelFilename
         return None

@@ -38,6 +38,7 @@ from pinst.index.sources import Sources
 from pinst.index.tags import expand_tags
 from pinst.output.report import Reporter
 from pinst.reclaim.scan import Distribution, VerifiedFile, unchanged
+from pinst.wheel.filename import WheelFilename
 
 if TYPE_CHECKING:
     from pinst.index.finder import Finder
@@ -336,14 +337,14 @@ def _key(distribution: Distribution) -> tuple[str, str, frozenset[str]]:
 
 def _is_wheel_of(filename: str, distribution: Distribution) -> bool:
     """Whether ``filename`` is a wheel of the distribution's name, version and exact tags."""
-    parts = filename[: -len(".whl")].split("-") if filename.endswith(".whl") else []
-    if len(parts) not in (5, 6) or not distribution.tags:
+    wheel = WheelFilename.split(filename)
+    if wheel is None or not distribution.tags:
         return False
-    if canonicalize_name(parts[0]) != canonicalize_name(distribution.name):
+    if wheel.project != canonicalize_name(distribution.name):
         return False
-    if not _same_version(parts[1], distribution.version):
+    if not _same_version(wheel.version, distribution.version):
         return False
-    return frozenset(expand_tags(*parts[-3:])) == distribution.tags
+    return frozenset(expand_tags(*wheel.tag_sets)) == distribution.tags
 
 
 def _same_version(one: str, other: str) -> bool:

@@ -22,7 +22,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from pinst._core.errors import PinstError
 from pinst._core.limits import (
@@ -33,6 +33,7 @@ from pinst._core.limits import (
 )
 from pinst._core.names import canonical_name
 from pinst._core.urls import redact, url_problem
+from pinst.wheel.filename import checked_wheel_filename, filename_from_url
 
 if TYPE_CHECKING:
     # packaging's parser is imported only for lines the fast path below does not take.
@@ -786,10 +787,10 @@ def _direct_pin(
     else:
         url = _local_wheel_url(base / location, origin, text)
     # Checked on the URL as stored, so later code can parse its filename without failing.
-    wheel_name = _check_wheel_filename(_url_filename(url), origin, text)
+    wheel_name = _check_wheel_filename(filename_from_url(url), origin, text)
     if name is not None and name != wheel_name:
         raise PinstError(
-            f"{origin}: '{text}' names the project {name}, but the wheel {_url_filename(url)} "
+            f"{origin}: '{text}' names the project {name}, but the wheel {filename_from_url(url)} "
             f"is {wheel_name}. Fix the name or the URL so they agree."
         )
     return Pin(
@@ -852,11 +853,9 @@ def _check_wheel_filename(filename: str, origin: Origin, text: str) -> Normalize
         raise _wheels_only(origin, text, "is a source distribution")
     if not lowered.endswith(".whl"):
         raise _wheels_only(origin, text, "is not a wheel (.whl)")
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
     try:
-        return parse_wheel_filename(filename)[0]
-    except InvalidWheelFilename as error:
+        return checked_wheel_filename(filename)[0]
+    except ValueError as error:  # packaging's InvalidWheelFilename
         raise PinstError(
             f"{origin}: '{text}': {filename} is not a valid wheel filename ({error}). Pin the "
             "wheel under the name its build tool gave it."
@@ -875,10 +874,6 @@ def _split_url(url: str, origin: Origin, text: str) -> SplitResult:
         return urlsplit(url)
     except ValueError as error:
         raise PinstError(f"{origin}: '{text}' has an invalid URL: {error}. Fix the URL.") from None
-
-
-def _url_filename(url: str) -> str:
-    return unquote(urlsplit(url).path.rpartition("/")[2])
 
 
 def _absolute(path: Path) -> Path:
@@ -1079,9 +1074,7 @@ def _pinned_version(pin: Pin) -> str:
     if pin.version is not None:
         return pin.version
     assert pin.url is not None  # a Pin has a version or a URL
-    from packaging.utils import parse_wheel_filename
-
-    return str(parse_wheel_filename(_url_filename(pin.url))[1])
+    return str(checked_wheel_filename(filename_from_url(pin.url))[1])
 
 
 def _combine(kept: Pin, other: Pin) -> Pin:

@@ -31,6 +31,7 @@ from pinst.requirements.parsing import (
     read_input_file,
     too_large_file,
 )
+from pinst.wheel.filename import checked_wheel_filename
 
 if TYPE_CHECKING:
     from packaging.markers import Environment
@@ -98,8 +99,6 @@ class LockFile(NamedTuple):
         return {offered_names[canonicalize_name(name)] for name in asked}
 
     def _pin(self, package: Package, wheel: PackageWheel) -> Pin:
-        from packaging.utils import parse_wheel_filename
-
         location = wheel.url if wheel.url is not None else wheel.path
         assert location is not None  # the lock was validated: a wheel has a url or a path
         origin = Origin(self.path, None)
@@ -109,7 +108,7 @@ class LockFile(NamedTuple):
         pin = direct_pin(location, package.name, hashes, origin, text, self.path.parent)
         # The version decides whether the installed copy already fits (plan.satisfies); the
         # lock may omit it, but the wheel's filename always has it.
-        version = package.version or parse_wheel_filename(wheel.filename)[1]
+        version = package.version or checked_wheel_filename(wheel.filename)[1]
         return pin._replace(version=str(version), locked=True)
 
     def _not_a_wheel(self, package: Package, kind: str) -> PinstError:
