@@ -1,13 +1,24 @@
-"""The cache's layout on disk: where each bucket lives, and how entries are published.
+"""The cache's layout on disk, every bucket named here: where each lives, and how entries are
+published.
 
-Every bucket name carries a format version, so a future format never reads old data::
+Every bucket name carries a format version, so a future format never reads old data. The main
+cache (``--cache-dir``; the user cache directory by default)::
 
-    CACHEDIR.TAG
+    CACHEDIR.TAG                        tells backup tools to skip the cache
     wheels-v1/<sha256>/<filename>.whl   downloaded wheels, content-addressed, immutable
-    pages-v1/<key>.json                 index pages with their HTTP validators
-    interpreters-v1/<key>.json          target interpreter facts
-    entries-v1/<sha256>/                an unpacked wheel + manifest.json; immutable once published
+    pages-v1/<key>.json                 index pages with their HTTP validators (index/finder.py)
+    interpreters-v1/<key>.json          target interpreter facts (venv/facts.py)
+    entries-v1/<sha256>/                an unpacked wheel, immutable once published:
+        manifest.json                   its files, hashes and metadata (cache/manifest.py)
+        files/                          the wheel's files, as they are linked into venvs
+        bytecode-<tag>/                 compiled once per interpreter (unpack/bytecode.py)
     tmp-v1/                             work in progress; anything here is garbage after a crash
+    venvs-v1/<key>.json                 each venv's record of the entries it links (registry.py)
+    filesystems-v1.json                 the entries caches made on other filesystems
+
+An entries cache on another filesystem (``.pinst-cache``, or ``.pinst-cache-<uid>`` in a folder
+everyone may write to; where it goes is cache/location.py) holds only ``CACHEDIR.TAG``,
+``entries-v1`` and ``tmp-v1``, laid out as above.
 
 A wheel is stored under its sha256 *and* its filename because the filename carries the tags that
 decide whether a cached wheel fits a target, and because error messages should name it.
@@ -47,7 +58,8 @@ def default_cache_dir() -> Path:
 
 # Made and checked by ``Cache.ensure``. Interpreter facts are not: ``venv/target.py`` checks
 # them, and probes again instead of failing when they may not be trusted.
-MAIN_BUCKETS = ("wheels-v1", "pages-v1", "entries-v1", "tmp-v1", "venvs-v1")
+REGISTRY_BUCKET = "venvs-v1"
+MAIN_BUCKETS = ("wheels-v1", "pages-v1", "entries-v1", "tmp-v1", REGISTRY_BUCKET)
 ENTRIES_BUCKETS = ("entries-v1", "tmp-v1")  # all a cache on another filesystem holds
 
 

@@ -24,9 +24,8 @@ from typing import NamedTuple, TypeVar
 from pinst._core.errors import PinstError
 from pinst._core.names import canonical_name
 from pinst._core.trust import UntrustedPath, check_existing, trusted_directory
-from pinst.cache.layout import Cache
+from pinst.cache.layout import REGISTRY_BUCKET, Cache
 
-REGISTRY_BUCKET = "venvs-v1"
 KEY_LENGTH = 32
 TEMPORARY_PREFIX = ".record-"
 
