@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
 VCS_SCHEMES = ("git", "hg", "svn", "bzr")
-
-
 # Where a URL starts, and a line is a URL rather than a name or a path.
 URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://|file:", re.IGNORECASE)
 
@@ -96,6 +94,7 @@ def _local_wheel_url(path: Path, origin: Origin, text: str) -> str:
 
 
 def file_url_path(parts: SplitResult, origin: Origin, base: Path, text: str) -> Path:
+    """The local path a ``file:`` URL names (relative to ``base`` if the URL is relative)."""
     if parts.netloc not in ("", "localhost"):
         raise PinstError(
             f"{origin}: '{text}' is a file URL on the host '{parts.netloc}'; pinst reads local "
@@ -130,6 +129,7 @@ def _wheels_only(origin: Origin, text: str, what: str) -> PinstError:
 
 
 def split_url(url: str, origin: Origin, text: str) -> SplitResult:
+    """``url``, split; an error naming the line ``text`` if it cannot be."""
     try:
         return urlsplit(url)
     except ValueError as error:
@@ -137,6 +137,7 @@ def split_url(url: str, origin: Origin, text: str) -> SplitResult:
 
 
 def absolute(path: Path) -> Path:
+    """``path`` made absolute and normalised, its symlinks kept."""
     # normpath, not resolve(): a symlinked wheel keeps the filename it was pinned by.
     return Path(os.path.normpath(path.absolute()))
 

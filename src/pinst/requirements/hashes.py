@@ -14,15 +14,13 @@ from pinst.requirements.model import Origin
 HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 # Algorithms pip recognises in a URL fragment; the weak ones are rejected with a clear message.
 URL_HASH_NAMES = frozenset({"md5", "sha1", "sha224", *HASH_LENGTHS})
-
-
 HASH_FORM = "Write it as --hash=sha256:<64 hex digits>; `pip hash FILE` prints one."
-
-
 HEX = re.compile(r"[0-9a-f]+")
 
 
 def parse_hashes(values: Iterable[str], origin: Origin, text: str) -> dict[str, frozenset[str]]:
+    """The ``--hash`` values of the requirement ``text``, by algorithm; an error names the
+    first that is no strong hash."""
     found: dict[str, set[str]] = {}
     for value in values:
         algorithm, digest = _parse_hash(value, origin, text)

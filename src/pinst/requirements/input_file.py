@@ -43,6 +43,7 @@ def _check_readable(mode: int) -> None:
 
 
 def too_large_file(what: str, limit: int, included_from: Origin | None = None) -> str:
+    """The message for a file (``what``) larger than ``limit`` bytes, and how to allow it."""
     from pinst._core.disk_usage import format_size
 
     where = f"{included_from}: " if included_from is not None else ""

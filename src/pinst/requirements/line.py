@@ -32,8 +32,6 @@ SIMPLE_PIN = re.compile(
 
 # ``name @ url`` (with extras, if any): a direct reference in PEP 508's form.
 NAMED_URL = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
-
-
 TRAILING_EXTRAS = re.compile(r"(.+)(\[[^\]]*\])")
 SINGLE_EQUALS = re.compile(r"([A-Za-z0-9._\[\], -]+?)\s*=\s*([^=\s].*)")
 
@@ -41,6 +39,8 @@ SINGLE_EQUALS = re.compile(r"([A-Za-z0-9._\[\], -]+?)\s*=\s*([^=\s].*)")
 def parse_requirement(
     text: str, origin: Origin, base: Path, hash_values: list[str]
 ) -> Pin | Unpinned:
+    """The requirement ``text``, its options split off (``hash_values`` are its ``--hash``
+    values); a relative path in it is relative to ``base``."""
     if len(text) > MAX_REQUIREMENT_LENGTH:
         raise PinstError(
             f"{origin}: the requirement '{excerpt(text)}' is longer than the "

@@ -37,15 +37,11 @@ VALUE_OPTIONS = frozenset(
 # Options a requirement's own line may carry, as in pip.
 REQUIREMENT_OPTIONS = frozenset({"--hash", "--config-settings"})
 FLAG_OPTIONS = frozenset({"--no-index", "--require-hashes", "--pre", "--prefer-binary"})
-
-
 KNOWN_OPTIONS = (
     "-r, -c, -i/--index-url, --extra-index-url, -f/--find-links, --no-index, --require-hashes "
     "and --hash (and ignores --pre, --prefer-binary, --only-binary, --trusted-host, "
     "--use-feature and --config-settings)"
 )
-
-
 # Quotes or a backslash: only then is a line split as a shell would split it.
 QUOTING = re.compile(r"[\"'\\\\]")
 

@@ -26,18 +26,12 @@ CONFIG_SETTINGS_NOTE = (
     "--config-settings is ignored: it passes options to a build backend, and pinst installs "
     "wheels, which need no build."
 )
-
-
 INCLUDE_HINT = (
     "; paths in -r and -c lines are relative to the directory of the file that contains them"
 )
-
-
 # As pip: a comment starts at the beginning of a line or after whitespace, so a URL's
 # ``#sha256=...`` fragment is not one.
 COMMENT = re.compile(r"(^|\s+)#.*$")
-
-
 # ``${VAR}``, expanded in a line as pip expands it.
 ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
