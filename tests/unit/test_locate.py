@@ -18,7 +18,7 @@ from pinst.index.finder import DistributionFile, Finder
 from pinst.index.locate import choose_wheel, direct_file
 from pinst.index.tags import wheel_rank
 from pinst.network.http import RetryPolicy
-from pinst.requirements.parsing import Origin, Pin
+from pinst.requirements.model import Origin, Pin
 from pinst.venv.target import Interpreter, Scheme
 from tests.support.index_server import Clients, IndexServer
 from tests.support.wheels import build_wheel

@@ -29,7 +29,7 @@ from pinst.cache.layout import Cache
 from pinst.index.finder import DistributionFile, Page, PageCache, parse_page, project_of
 from pinst.index.locate import choose_wheel
 from pinst.index.tags import rank_wheel, wheel_rank
-from pinst.requirements.parsing import Origin, Pin
+from pinst.requirements.model import Origin, Pin
 from pinst.requirements.read import read_requirements
 from pinst.unpack.extract import unpack
 from pinst.venv.target import Interpreter, Scheme

@@ -11,11 +11,8 @@ from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from pinst._core.errors import PinstError
-from pinst.requirements.parsing import (
-    Origin,
-    ParsedRequirements,
-    Pin,
-)
+from pinst.requirements.model import Origin, Pin
+from pinst.requirements.parsed import ParsedRequirements
 from pinst.requirements.read import read_requirements
 from tests.conftest import Pinst
 from tests.support.index_server import IndexServer

@@ -21,7 +21,7 @@ from pinst.index.tags import rank_wheel
 from pinst.wheel.filename import WheelFilename, filename_from_url
 
 if TYPE_CHECKING:
-    from pinst.requirements.parsing import Pin
+    from pinst.requirements.model import Pin
     from pinst.venv.target import Interpreter
 
 NEAREST_VERSIONS = 5

@@ -27,7 +27,7 @@ from pinst.install.plan import Plan
 from pinst.install.prepare import Prepared, Preparer
 from pinst.install.transaction import STOPPING, PackageChange, change_venv, removal
 from pinst.output.report import Reporter, format_duration, summary_line
-from pinst.requirements.parsing import Pin, RequirementSet
+from pinst.requirements.model import Pin, RequirementSet
 from pinst.venv.installed import InstalledDistribution
 from pinst.venv.stamp import remove_stamp
 from pinst.venv.target import Venv, venv_python

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pinst import STATE_DIR
 from pinst.install.plan import Change, make_plan, wheel_version_from_url
 from pinst.output.report import Reporter, plural
-from pinst.requirements.parsing import ParsedRequirements
+from pinst.requirements.parsed import ParsedRequirements
 from pinst.venv.installed import InstalledDistribution, installed_distributions
 from pinst.venv.target import Interpreter, existing_venv, find_python, inspect_interpreter
 

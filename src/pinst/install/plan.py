@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinst._core.urls import strip_credentials
-from pinst.requirements.parsing import Pin
+from pinst.requirements.model import Pin
 from pinst.venv.installed import InstalledDistribution
 from pinst.wheel.filename import checked_wheel_filename, filename_from_url
 

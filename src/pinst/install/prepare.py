@@ -23,7 +23,7 @@ from pinst.index.sources import Sources
 from pinst.index.tags import wheel_rank
 from pinst.install.plan import Change
 from pinst.output.report import Reporter, format_duration, plural
-from pinst.requirements.parsing import Pin
+from pinst.requirements.model import Pin
 from pinst.venv.target import Interpreter
 
 if TYPE_CHECKING:

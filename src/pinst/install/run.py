@@ -18,7 +18,8 @@ from pinst.install.options import InstallOptions
 from pinst.install.plan import make_plan
 from pinst.install.repair import repair_interrupted
 from pinst.output.report import Reporter, plural
-from pinst.requirements.parsing import ParsedRequirements, RequirementSet
+from pinst.requirements.model import RequirementSet
+from pinst.requirements.parsed import ParsedRequirements
 from pinst.requirements.read import read_requirements
 from pinst.venv.installed import installed_distributions
 from pinst.venv.stamp import write_stamp

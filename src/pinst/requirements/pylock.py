@@ -22,15 +22,10 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from pinst._core.errors import PinstError
 from pinst._core.limits import DEFAULT_MAX_REQUIREMENTS_SIZE, TooLarge
 from pinst._core.toml import toml_parser
-from pinst.requirements.parsing import (
-    HASH_LENGTHS,
-    NotReadable,
-    Origin,
-    Pin,
-    direct_pin,
-    read_input_file,
-    too_large_file,
-)
+from pinst.requirements.direct_reference import direct_pin
+from pinst.requirements.hashes import HASH_LENGTHS
+from pinst.requirements.input_file import NotReadable, read_input_file, too_large_file
+from pinst.requirements.model import Origin, Pin
 from pinst.wheel.filename import checked_wheel_filename
 
 if TYPE_CHECKING:

@@ -1,10 +1,10 @@
 """What the user asked for, from wherever it comes: requirements files, requirements on the
-command line and constraints files (``parsing.py``), or one PEP 751 lock file alone
+command line and constraints files (``reading.py``), or one PEP 751 lock file alone
 (``pylock.py``).
 
 The one place that knows both formats, so that neither reader imports the other: a lock file's
 reader builds on the requirements model, and the requirements model needs of a lock file only
-that it selects its pins (``parsing.LockedPins``).
+that it selects its pins (``parsed.LockedPins``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pinst._core.errors import PinstError
 from pinst._core.limits import DEFAULT_MAX_REQUIREMENTS_SIZE
-from pinst.requirements.parsing import ParsedRequirements, is_lock_path, read_requirements_files
+from pinst.requirements.parsed import ParsedRequirements
+from pinst.requirements.reading import is_lock_path, read_requirements_files
 
 
 def read_requirements(
