@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 from pinst._core.errors import PinstError
 from pinst._core.urls import redact
 from pinst._core.versions import pin_matches
-from pinst.index.finder import DistributionFile, split_hash_fragment
+from pinst.index.files import DistributionFile, split_hash_fragment
 from pinst.index.tags import rank_wheel
 from pinst.wheel.filename import WheelFilename, filename_from_url
 

@@ -27,7 +27,7 @@ from pinst.requirements.parsing import Pin
 from pinst.venv.target import Interpreter
 
 if TYPE_CHECKING:
-    from pinst.index.finder import DistributionFile
+    from pinst.index.files import DistributionFile
     from pinst.network.download import DownloadRequest
     from pinst.network.http import SharedClient
     from pinst.network.pace import Pace
