@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pinst._core.atomic import write_atomically
 from pinst._core.limits import DEFAULT_MAX_INDEX_PAGE_SIZE, TooLarge, read_at_most
 from pinst._core.urls import strip_credentials
 from pinst.index.pages import Page
 
 if TYPE_CHECKING:
     import httpx
+
+# Owner-only, as page files have always been (they began as mkstemp temporaries): the pages of a
+# private index are no other user's to read.
+PAGE_FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -138,12 +141,5 @@ class PageCache:
 
     def store(self, url: str, entry: CachedPage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        # Write beside the final file and rename: readers never see half a page.
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w") as out:
-                json.dump(entry.to_json(), out)
-            os.replace(temporary, self.path(url))
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        # Replaced whole: a reader (another pinst) never sees half a page.
+        write_atomically(self.path(url), json.dumps(entry.to_json()), mode=PAGE_FILE_MODE)
