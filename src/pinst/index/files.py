@@ -1,7 +1,7 @@
 """A file an index or find-links location offers, and what its filename and URL tell of it.
 
 ``DistributionFile`` is what every part of finding a wheel passes along: the page parsers make
-it, the finder gathers it, ``locate.py`` picks one for a pin, and the download fetches it.
+it, the finder gathers it, ``choice.py`` picks one for a pin, and the download fetches it.
 """
 
 from __future__ import annotations

@@ -240,8 +240,8 @@ class Preparer:
 
     def _locator(self, client: SharedClient) -> Callable[[Pin], DistributionFile]:
         """A function that finds the wheel for a pin: on the indexes, or at its URL."""
+        from pinst.index.choice import choose_wheel, direct_file, same_version
         from pinst.index.finder import Finder
-        from pinst.index.locate import choose_wheel, direct_file, same_version
 
         finder = Finder(
             client,

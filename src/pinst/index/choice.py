@@ -1,8 +1,10 @@
 """Choosing the one wheel that installs an exact pin on the target interpreter.
 
-No resolving happens here: the pin names the version, so the only choice is among that
-version's files, by the target's tag preference order. When nothing fits, the error says why
-(wrong version, sdists only, no matching tags, Requires-Python) and shows what does exist.
+The finder (``finder.py``) gathers a project's files; this module chooses among them (or, for a
+direct-URL pin, makes the file its URL names). No resolving happens here: the pin names the
+version, so the only choice is among that version's files, by the target's tag preference
+order. When nothing fits, the error says why (wrong version, sdists only, no matching tags,
+Requires-Python) and shows what does exist.
 """
 
 from __future__ import annotations
