@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 
 with atheris.instrument_imports(include=["pinst"]):
     import pinst.cache.layout
-    import pinst.index.finder
+    import pinst.index.pages
     import pinst.requirements.pylock
     import pinst.requirements.reading
     import pinst.unpack.extract  # noqa: F401 - imported here so that atheris instruments them

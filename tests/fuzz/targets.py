@@ -58,7 +58,7 @@ def lock_file(data: bytes) -> None:
 
 def index_page(data: bytes) -> None:
     """An index page of any content, parsed as PEP 691 JSON and as PEP 503 HTML."""
-    from pinst.index.finder import Page, parse_page
+    from pinst.index.pages import Page, parse_page
 
     text = data.decode("utf-8", "replace")
     for content_type in ("application/vnd.pypi.simple.v1+json", "text/html"):

@@ -15,7 +15,7 @@ import pytest
 from pinst._core.errors import PinstError
 from pinst._core.urls import redact, redact_text, strip_credentials
 from pinst.cache.layout import Cache
-from pinst.index.finder import DistributionFile
+from pinst.index.files import DistributionFile
 from pinst.network.download import DownloadRequest, _Turns, find_and_download
 from pinst.network.http import RetryPolicy, warn_if_insecure
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url, file_path

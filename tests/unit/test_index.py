@@ -13,7 +13,10 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pinst._core.errors import PinstError
-from pinst.index.finder import DistributionFile, Finder, Page, PageCache, parse_page
+from pinst.index.files import DistributionFile
+from pinst.index.finder import Finder
+from pinst.index.page_cache import PageCache
+from pinst.index.pages import Page, parse_page
 from pinst.network.http import RetryPolicy
 from tests.conftest import SRC
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url

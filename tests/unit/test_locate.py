@@ -14,8 +14,9 @@ from packaging.version import Version
 
 from pinst._core.errors import PinstError
 from pinst._core.versions import pin_matches
-from pinst.index.finder import DistributionFile, Finder
-from pinst.index.locate import choose_wheel, direct_file
+from pinst.index.choice import choose_wheel, direct_file
+from pinst.index.files import DistributionFile
+from pinst.index.finder import Finder
 from pinst.index.tags import wheel_rank
 from pinst.network.http import RetryPolicy
 from pinst.requirements.model import Origin, Pin

@@ -26,8 +26,10 @@ from packaging.utils import canonicalize_name
 
 from pinst._core.errors import PinstError
 from pinst.cache.layout import Cache
-from pinst.index.finder import DistributionFile, Page, PageCache, parse_page, project_of
-from pinst.index.locate import choose_wheel
+from pinst.index.choice import choose_wheel
+from pinst.index.files import DistributionFile, project_of
+from pinst.index.page_cache import PageCache
+from pinst.index.pages import Page, parse_page
 from pinst.index.tags import rank_wheel, wheel_rank
 from pinst.requirements.model import Origin, Pin
 from pinst.requirements.read import read_requirements

@@ -1,3 +1,4 @@
-"""Finding wheels: the finder that reads index pages and find-links locations, the choice of the
-best wheel for an interpreter's tags, and locating a pin's file.
+"""Finding wheels: where to look (``sources``), a project's files on indexes and find-links
+locations (``finder``, reading pages with ``pages``, ``find_links`` and ``page_cache``), which
+wheels an interpreter can run (``tags``), and the one wheel for a pin (``choice``).
 """

@@ -27,7 +27,7 @@ from pinst.requirements.model import Pin
 from pinst.venv.target import Interpreter
 
 if TYPE_CHECKING:
-    from pinst.index.finder import DistributionFile
+    from pinst.index.files import DistributionFile
     from pinst.network.download import DownloadRequest
     from pinst.network.http import SharedClient
     from pinst.network.pace import Pace
@@ -240,8 +240,8 @@ class Preparer:
 
     def _locator(self, client: SharedClient) -> Callable[[Pin], DistributionFile]:
         """A function that finds the wheel for a pin: on the indexes, or at its URL."""
+        from pinst.index.choice import choose_wheel, direct_file, same_version
         from pinst.index.finder import Finder
-        from pinst.index.locate import choose_wheel, direct_file, same_version
 
         finder = Finder(
             client,

@@ -42,7 +42,7 @@ ALGORITHMS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
 
 
 class RemoteFile(Protocol):
-    """What a download needs of a file found on an index (``index.finder.DistributionFile``)."""
+    """What a download needs of a file found on an index (``index.files.DistributionFile``)."""
 
     @property
     def filename(self) -> str: ...

@@ -1,8 +1,10 @@
 """Choosing the one wheel that installs an exact pin on the target interpreter.
 
-No resolving happens here: the pin names the version, so the only choice is among that
-version's files, by the target's tag preference order. When nothing fits, the error says why
-(wrong version, sdists only, no matching tags, Requires-Python) and shows what does exist.
+The finder (``finder.py``) gathers a project's files; this module chooses among them (or, for a
+direct-URL pin, makes the file its URL names). No resolving happens here: the pin names the
+version, so the only choice is among that version's files, by the target's tag preference
+order. When nothing fits, the error says why (wrong version, sdists only, no matching tags,
+Requires-Python) and shows what does exist.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 from pinst._core.errors import PinstError
 from pinst._core.urls import redact
 from pinst._core.versions import pin_matches
-from pinst.index.finder import DistributionFile, split_hash_fragment
+from pinst.index.files import DistributionFile, split_hash_fragment
 from pinst.index.tags import rank_wheel
 from pinst.wheel.filename import WheelFilename, filename_from_url
 
