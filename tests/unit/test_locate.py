@@ -19,7 +19,7 @@ from pinst.index.locate import choose_wheel, direct_file
 from pinst.index.tags import wheel_rank
 from pinst.network.http import RetryPolicy
 from pinst.requirements.parsing import Origin, Pin
-from pinst.venv.target import Interpreter, Scheme
+from pinst.venv.interpreter import Interpreter, Scheme
 from tests.support.index_server import Clients, IndexServer
 from tests.support.wheels import build_wheel
 

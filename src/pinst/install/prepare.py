@@ -24,7 +24,7 @@ from pinst.index.tags import wheel_rank
 from pinst.install.plan import Change
 from pinst.output.report import Reporter, format_duration, plural
 from pinst.requirements.parsing import Pin
-from pinst.venv.target import Interpreter
+from pinst.venv.interpreter import Interpreter
 
 if TYPE_CHECKING:
     from pinst.index.finder import DistributionFile

@@ -21,8 +21,9 @@ from pinst.output.report import Reporter, plural
 from pinst.requirements.parsing import ParsedRequirements, RequirementSet
 from pinst.requirements.read import read_requirements
 from pinst.venv.installed import installed_distributions
+from pinst.venv.lock import lock_venv
 from pinst.venv.stamp import write_stamp
-from pinst.venv.target import Venv, lock_venv, open_venv, venv_python
+from pinst.venv.target import Venv, open_venv, venv_python
 
 if TYPE_CHECKING:
     from pinst.cache.manifest import Manifest
