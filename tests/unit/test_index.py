@@ -14,7 +14,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pinst._core.errors import PinstError
 from pinst.index.finder import DistributionFile, Finder, Page, PageCache, parse_page
-from pinst.network.http import RetryPolicy
+from pinst.network.retry import RetryPolicy
 from tests.conftest import SRC
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url
 from tests.support.wheels import build_wheel, sha256_of

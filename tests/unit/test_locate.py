@@ -17,7 +17,7 @@ from pinst._core.versions import pin_matches
 from pinst.index.finder import DistributionFile, Finder
 from pinst.index.locate import choose_wheel, direct_file
 from pinst.index.tags import wheel_rank
-from pinst.network.http import RetryPolicy
+from pinst.network.retry import RetryPolicy
 from pinst.requirements.parsing import Origin, Pin
 from pinst.venv.interpreter import Interpreter, Scheme
 from tests.support.index_server import Clients, IndexServer

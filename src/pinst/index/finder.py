@@ -36,7 +36,8 @@ from pinst.wheel.filename import WheelFilename, filename_from_url
 if TYPE_CHECKING:
     import httpx
 
-    from pinst.network.http import ResponseTooLarge, RetryPolicy
+    from pinst.network.http import ResponseTooLarge
+    from pinst.network.retry import RetryPolicy
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "

@@ -28,8 +28,8 @@ from pinst.venv.interpreter import Interpreter
 
 if TYPE_CHECKING:
     from pinst.index.finder import DistributionFile
+    from pinst.network.client import SharedClient
     from pinst.network.download import DownloadRequest
-    from pinst.network.http import SharedClient
     from pinst.network.pace import Pace
     from pinst.output.progress import Bar, NoBar
 
@@ -179,7 +179,7 @@ class Preparer:
         return found
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
-        from pinst.network.http import SharedClient, create_client
+        from pinst.network.client import SharedClient, create_client
         from pinst.network.pace import Pace
 
         pace = Pace(cores=os.cpu_count() or 1, most=WORKERS)

@@ -81,7 +81,7 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
 def _get_ready_to_download() -> None:
     """While a fresh cache's probe of the interpreter runs: a run that probes will most likely
     download and unpack too."""
-    from pinst.network.http import tls_context
+    from pinst.network.client import tls_context
     from pinst.unpack.extract import import_metadata_parsers
 
     tls_context()
