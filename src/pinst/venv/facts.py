@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from pinst._core.atomic import write_atomically
 from pinst._core.errors import PinstError
 from pinst._core.trust import UntrustedPath, read_trusted_file, trusted_directory, warn_once
 from pinst.venv.interpreter import Interpreter, interpreter_from_record, plain_absolute
@@ -158,8 +159,4 @@ def read_facts(path: Path) -> str | None:
 def write_facts(path: Path, text: str) -> None:
     """Replace ``path`` whole; never writable by others, whatever the umask, since the file is
     believed when read back."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, path)
+    write_atomically(path, text, 0o644)

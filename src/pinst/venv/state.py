@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from pinst import STATE_DIR
+from pinst._core.atomic import write_atomically
 
 JOURNAL_NAME = "journal"
 BACKUP_PREFIX = "backup-"
@@ -28,9 +29,7 @@ def begin_changes(venv: Path, names: list[str]) -> None:
     """Record, durably enough to survive SIGKILL, which packages are about to change."""
     journal = state_dir(venv) / JOURNAL_NAME
     earlier = interrupted_changes(venv)  # a repair run keeps what it has not repaired yet
-    temporary = journal.with_name(f".{JOURNAL_NAME}.{os.getpid()}")
-    temporary.write_text("".join(f"{name}\n" for name in sorted({*earlier, *names})))
-    os.replace(temporary, journal)
+    write_atomically(journal, "".join(f"{name}\n" for name in sorted({*earlier, *names})))
 
 
 def end_changes(venv: Path) -> None:
