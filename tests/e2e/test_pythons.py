@@ -21,7 +21,7 @@ from typing import NamedTuple
 import packaging
 import pytest
 
-from pinst.venv import target
+from pinst.venv import probing
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel
@@ -273,7 +273,9 @@ REFERENCE = (
 def test_tags_and_markers_are_what_packaging_says_in_the_target(python: Python) -> None:
     """pinst computes in its own process what ``sys_tags()`` and ``default_environment()``
     would give inside the target: the same list, in the same order."""
-    record = target._describe(target._run_probe(Path(python.path), lambda: None), Path(python.path))
+    record = probing.record_from_answer(
+        probing.run_probe(Path(python.path), lambda: None), Path(python.path)
+    )
     tags, markers = record["tags"], record["markers"]
     reference = reference_packaging(python)
     if reference is None:  # no packaging runs there: what can be known without one

@@ -21,7 +21,7 @@ import pytest
 from pinst._core.link import hardlink_file
 from pinst.reclaim.link import replace_with_link
 from pinst.reclaim.scan import VerifiedFile
-from pinst.venv.state import VenvLock
+from pinst.venv.lock import VenvLock
 from tests.conftest import Pinst, run_python
 from tests.support.index_server import Fault, IndexServer, closed_port_url, file_path
 from tests.support.mounts import mounted

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from pinst.venv import target
+from pinst.venv import facts as interpreter_facts
+from pinst.venv import interpreter, probing, target
 from pinst.venv.interpreter_tags import supported_tags
 from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
@@ -31,27 +32,27 @@ def test_a_second_venv_of_the_same_python_needs_no_probe(
     facts = tmp_path / "facts"
     first = make_venv(tmp_path / "first")
     second = make_venv(tmp_path / "second")
-    target.inspect_interpreter(target.venv_python(first), facts)
+    interpreter_facts.inspect_interpreter(target.venv_python(first), facts)
     # What the second venv really says:
-    probed = target._run_probe(target.venv_python(second), lambda: None)
+    probed = probing.run_probe(target.venv_python(second), lambda: None)
 
     def no_probe(executable: Path, while_probing: Callable[[], None]) -> str:
         raise AssertionError(f"probed {executable} again")
 
-    monkeypatch.setattr(target, "_run_probe", no_probe)
-    cached = target.inspect_interpreter(target.venv_python(second), facts)
+    monkeypatch.setattr(probing, "run_probe", no_probe)
+    cached = interpreter_facts.inspect_interpreter(target.venv_python(second), facts)
 
-    assert cached == target._interpreter_from_json(target._describe(probed, second))
+    assert cached == interpreter.interpreter_from_record(probing.record_from_answer(probed, second))
     assert cached.scheme.purelib.is_relative_to(second)
 
 
 def test_a_changed_interpreter_is_probed_again(tmp_path: Path) -> None:
     facts = tmp_path / "facts"
     venv = make_venv(tmp_path / "venv")
-    target.inspect_interpreter(target.venv_python(venv), facts)
+    interpreter_facts.inspect_interpreter(target.venv_python(venv), facts)
     for record in facts.iterdir():
         record.write_text("{not json")  # a damaged record must not break an install
-    assert target.inspect_interpreter(target.venv_python(venv), facts).version[:2] == (
+    assert interpreter_facts.inspect_interpreter(target.venv_python(venv), facts).version[:2] == (
         sys.version_info[0],
         sys.version_info[1],
     )
@@ -90,13 +91,13 @@ def test_a_cached_record_of_the_wrong_shape_is_probed_again(
 ) -> None:
     facts = tmp_path / "facts"
     venv = make_venv(tmp_path / "venv")
-    probed = target.inspect_interpreter(target.venv_python(venv), facts)
+    probed = interpreter_facts.inspect_interpreter(target.venv_python(venv), facts)
     (record,) = facts.glob("*.json")
     written = json.loads(record.read_text())
     written.update(damage)
     record.write_text(json.dumps(written))
 
-    assert target.inspect_interpreter(target.venv_python(venv), facts) == probed
+    assert interpreter_facts.inspect_interpreter(target.venv_python(venv), facts) == probed
 
 
 def old_python() -> str | None:
@@ -116,7 +117,7 @@ def test_a_venv_whose_interpreter_is_refused_after_creating_it_is_removed(
     assert python is not None
     records = cache_dir / "interpreters-v1"
     records.mkdir(parents=True)
-    (records / f"{target._interpreter_key(Path(python))}.json").write_text("{damaged")
+    (records / f"{interpreter_facts.interpreter_key(Path(python))}.json").write_text("{damaged")
 
     run = pinst("venv", tmp_path / "old", "--python", python, check=False)
 
@@ -181,7 +182,7 @@ def test_a_python_installation_is_not_taken_for_a_broken_venv(pinst: Pinst, tmp_
 
 
 def probe_facts(python: str = sys.executable) -> dict[str, Any]:
-    answer = json.loads(target._run_probe(Path(python), lambda: None))
+    answer = json.loads(probing.run_probe(Path(python), lambda: None))
     assert isinstance(answer, dict)
     return answer
 

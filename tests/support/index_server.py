@@ -404,7 +404,7 @@ class Clients:
         self._lock = threading.Lock()
 
     def __call__(self) -> httpx.Client:
-        from pinst.network.http import create_client
+        from pinst.network.client import create_client
 
         with self._lock:
             if not self.built:

@@ -40,7 +40,7 @@ def test_emlink_links_to_a_fresh_copy(tmp_path: Path, monkeypatch: pytest.Monkey
     assert destination.stat().st_ino == source.stat().st_ino  # ...which the new venv shares
     assert existing_venv_file.stat().st_ino == old_inode  # older venvs keep theirs
     assert oct(source.stat().st_mode & 0o777) == oct(0o444)  # still read-only
-    assert not list(source.parent.glob(".emlink-*"))
+    assert not list(source.parent.glob(".*.tmp"))
 
 
 def test_other_link_errors_are_not_swallowed(

@@ -17,7 +17,8 @@ from pinst._core.urls import redact, redact_text, strip_credentials
 from pinst.cache.layout import Cache
 from pinst.index.files import DistributionFile
 from pinst.network.download import DownloadRequest, _Turns, find_and_download
-from pinst.network.http import RetryPolicy, warn_if_insecure
+from pinst.network.plain_http import warn_if_insecure
+from pinst.network.retry import RetryPolicy
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url, file_path
 from tests.support.wheels import build_wheel, sha256_of
 

@@ -17,7 +17,7 @@ from pinst.index.files import DistributionFile
 from pinst.index.finder import Finder
 from pinst.index.page_cache import PageCache
 from pinst.index.pages import Page, parse_page
-from pinst.network.http import RetryPolicy
+from pinst.network.retry import RetryPolicy
 from tests.conftest import SRC
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url
 from tests.support.wheels import build_wheel, sha256_of

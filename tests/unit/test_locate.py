@@ -18,9 +18,9 @@ from pinst.index.choice import choose_wheel, direct_file
 from pinst.index.files import DistributionFile
 from pinst.index.finder import Finder
 from pinst.index.tags import wheel_rank
-from pinst.network.http import RetryPolicy
+from pinst.network.retry import RetryPolicy
 from pinst.requirements.model import Origin, Pin
-from pinst.venv.target import Interpreter, Scheme
+from pinst.venv.interpreter import Interpreter, Scheme
 from tests.support.index_server import Clients, IndexServer
 from tests.support.wheels import build_wheel
 

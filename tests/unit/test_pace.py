@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from pinst.network.http import create_client
+from pinst.network.client import create_client
 from pinst.network.pace import SAMPLE, Pace
 from tests.support.index_server import IndexServer
 from tests.support.wheels import build_wheel

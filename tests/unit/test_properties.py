@@ -34,7 +34,7 @@ from pinst.index.tags import rank_wheel, wheel_rank
 from pinst.requirements.model import Origin, Pin
 from pinst.requirements.read import read_requirements
 from pinst.unpack.extract import unpack
-from pinst.venv.target import Interpreter, Scheme
+from pinst.venv.interpreter import Interpreter, Scheme
 from tests.conftest import Pinst
 from tests.support.wheels import build_wheel
 

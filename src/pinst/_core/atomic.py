@@ -23,6 +23,7 @@ from typing import BinaryIO
 # Distinguishes the temporary files of threads in one process (next() on it is thread-safe).
 _serial = itertools.count()
 
+TEMPORARY_SUFFIX = ".tmp"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -48,9 +49,16 @@ def write_atomically(path: str | os.PathLike[str], data: str | bytes, mode: int 
         file.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def is_temporary(name: str) -> bool:
+    """Whether the file ``name`` is a temporary file of this module's, such as a killed process
+    leaves behind."""
+    return name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)
+
+
 def _create_temporary(directory: str, name: str, mode: int) -> tuple[int, str]:
     while True:
-        temporary = os.path.join(directory, f".{name}.{os.getpid()}.{next(_serial)}.tmp")
+        serial = next(_serial)
+        temporary = os.path.join(directory, f".{name}.{os.getpid()}.{serial}{TEMPORARY_SUFFIX}")
         try:
             return os.open(temporary, _CREATE, mode), temporary
         except FileExistsError:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pinst import STATE_DIR
+from pinst._core.atomic import write_atomically
 
 PAUSE_AFTER_LINKS = "PINST_TEST_PAUSE_AFTER_LINKS"
 PAUSE_LIMIT = 60.0  # seconds
@@ -49,9 +50,7 @@ def with_fault_points(
         if reached:
             marker = venv / STATE_DIR / "test-paused"
             # Whole when it appears: a test reads the number to kill the worker that pauses.
-            unfinished = marker.with_name(f"{marker.name}.{os.getpid()}")
-            unfinished.write_text(str(os.getpid()))
-            os.replace(unfinished, marker)
+            write_atomically(marker, str(os.getpid()))
             deadline = time.monotonic() + PAUSE_LIMIT
             while marker.exists() and not stopping.is_set() and time.monotonic() < deadline:
                 time.sleep(0.01)

@@ -18,12 +18,14 @@ import enum
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from pinst._core.atomic import replacing
 from pinst._core.errors import PinstError
 from pinst._core.filesystems import filesystem_of
 
@@ -106,11 +108,16 @@ def hardlink_file(source: str, destination: str) -> None:
 
 
 def _replace_with_fresh_copy(path: str) -> None:
-    directory = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".emlink-")
-    os.close(descriptor)
-    shutil.copy2(path, temporary)
-    os.replace(temporary, path)
+    """Replace ``path`` whole with a copy of itself that keeps its mode (which the umask may not
+    narrow) and its times, as ``shutil.copy2`` keeps them: a cache entry's files are read-only,
+    and their mtimes are what the bytecode compiled from them records."""
+    status = os.stat(path)
+    mode = stat.S_IMODE(status.st_mode)
+    with open(path, "rb") as original, replacing(path, mode) as copy:
+        shutil.copyfileobj(original, copy)
+        copy.flush()  # every byte written before the times are set: a later write moves mtime
+        os.fchmod(copy.fileno(), mode)
+        os.utime(copy.fileno(), ns=(status.st_atime_ns, status.st_mtime_ns))
 
 
 class TreeLinker:

@@ -56,7 +56,7 @@ def default_cache_dir() -> Path:
     return resolve(keys=("cache-dir",)).path("cache-dir") or Path()
 
 
-# Made and checked by ``Cache.ensure``. Interpreter facts are not: ``venv/target.py`` checks
+# Made and checked by ``Cache.ensure``. Interpreter facts are not: ``venv/facts.py`` checks
 # them, and probes again instead of failing when they may not be trusted.
 REGISTRY_BUCKET = "venvs-v1"
 MAIN_BUCKETS = ("wheels-v1", "pages-v1", "entries-v1", "tmp-v1", REGISTRY_BUCKET)

@@ -27,6 +27,7 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
+from pinst._core.atomic import write_atomically
 from pinst._core.filesystems import device_of, filesystem_of
 from pinst._core.trust import UntrustedPath, is_shared, parent_problem
 from pinst.cache.layout import (
@@ -203,10 +204,5 @@ def _record_root(main: Cache, root: Path) -> None:
 
 
 def _write_roots(main: Cache, roots: list[str]) -> None:
-    path = main.root / FILESYSTEMS_FILE
-    temporary = path.with_name(f".{FILESYSTEMS_FILE}.{os.getpid()}.tmp")
     # Never writable by others, whatever the umask: the roots it names are trusted when read.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(json.dumps({"roots": roots}, indent=1))
-    os.replace(temporary, path)
+    write_atomically(main.root / FILESYSTEMS_FILE, json.dumps({"roots": roots}, indent=1), 0o644)

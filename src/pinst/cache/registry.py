@@ -6,7 +6,7 @@ Each venv pinst installs into has one record in the main cache, named by a hash 
     {"venv": "/abs/venv", "link_mode": "hardlink",
      "entries": {"<normalized project>": {"root": "/abs/entries-cache", "sha256": "<entry>"}}}
 
-A record is only ever replaced whole (temporary file + ``os.replace``), so a reader sees the old
+A record is only ever replaced whole (``_core/atomic.py``), so a reader sees the old
 record or the new one, never half of one. A venv is live while its directory has a
 ``pyvenv.cfg``; the record of a venv that is gone is ignored, and ``prune`` deletes it.
 """
@@ -16,18 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
+from pinst._core.atomic import is_temporary, write_atomically
 from pinst._core.errors import PinstError
 from pinst._core.names import canonical_name
 from pinst._core.trust import UntrustedPath, check_existing, trusted_directory
 from pinst.cache.layout import REGISTRY_BUCKET, Cache
 
 KEY_LENGTH = 32
-TEMPORARY_PREFIX = ".record-"
+LEGACY_TEMPORARY_PREFIX = ".record-"  # how pinst named them before ``_core/atomic.py``
 
 # Callers may key ``used`` by plain names or by packaging's NormalizedName.
 Name = TypeVar("Name", bound=str)
@@ -150,7 +150,11 @@ def stale_temporary_files(main: Cache) -> list[Path]:
         names = os.listdir(registry_dir(main))
     except FileNotFoundError:
         return []
-    return [registry_dir(main) / name for name in names if name.startswith(TEMPORARY_PREFIX)]
+    return [
+        registry_dir(main) / name
+        for name in names
+        if is_temporary(name) or name.startswith(LEGACY_TEMPORARY_PREFIX)
+    ]
 
 
 def _is_record_name(name: str) -> bool:
@@ -190,11 +194,4 @@ def _to_json(venv: Path, entries: Mapping[str, tuple[Path, str]], link_mode: str
 
 def _write_atomically(path: Path, text: str) -> None:
     trusted_directory(path.parent)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
-    try:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, text, mode=0o600)  # readable by pinst's user only, as ever

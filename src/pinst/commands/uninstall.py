@@ -19,7 +19,8 @@ from pinst.install.removal import remove_and_report
 from pinst.install.repair import repair_interrupted
 from pinst.output.report import Reporter
 from pinst.venv.installed import InstalledDistribution, installed_distributions
-from pinst.venv.target import Venv, existing_venv, lock_venv
+from pinst.venv.lock import lock_venv
+from pinst.venv.target import Venv, existing_venv
 
 PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 

@@ -13,8 +13,9 @@ from pinst import STATE_DIR
 from pinst._core.errors import PinstError
 from pinst.cache.layout import Cache
 from pinst.output.report import Reporter
+from pinst.venv.lock import lock_venv
 from pinst.venv.state import state_dir
-from pinst.venv.target import CREATING_MARK, lock_venv, open_venv, venv_python
+from pinst.venv.target import CREATING_MARK, open_venv, venv_python
 
 IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}  # as their projects spell them
 

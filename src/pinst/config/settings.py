@@ -22,7 +22,7 @@ from pinst._core.errors import UsageError
 from pinst.config.files import ConfigFile, Discovery, discover, is_true
 
 LINK_MODES = ("auto", "hardlink", "reflink", "symlink", "copy")
-DEFAULT_TIMEOUT = 30.0  # seconds, as http.DEFAULT_TIMEOUT (not imported: it loads httpx)
+DEFAULT_TIMEOUT = 30.0  # seconds, as network/client.py's (not imported: it loads httpx)
 COMMAND_LINE = "command line"
 DEFAULT = "default"
 DEFAULT_INDEX_URL = (

@@ -24,7 +24,7 @@ from pinst.wheel.filename import WheelFilename, filename_from_url
 
 if TYPE_CHECKING:
     from pinst.requirements.model import Pin
-    from pinst.venv.target import Interpreter
+    from pinst.venv.interpreter import Interpreter
 
 NEAREST_VERSIONS = 5
 TAGS_SHOWN = 5

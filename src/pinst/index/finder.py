@@ -32,7 +32,8 @@ from pinst.output.report import pinst_logger
 if TYPE_CHECKING:
     import httpx
 
-    from pinst.network.http import ResponseTooLarge, RetryPolicy
+    from pinst.network.http import ResponseTooLarge
+    from pinst.network.retry import RetryPolicy
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "

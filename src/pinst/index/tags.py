@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pinst.wheel.filename import WheelFilename
 
 if TYPE_CHECKING:
-    from pinst.venv.target import Interpreter
+    from pinst.venv.interpreter import Interpreter
 
 # A build number of more than 100 digits is no real one, and int() refuses 4300 digits.
 BUILD_TAG = re.compile(r"(\d{1,100})(\D.*)?")

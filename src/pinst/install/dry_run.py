@@ -17,8 +17,11 @@ from pinst import STATE_DIR
 from pinst.install.plan import Change, make_plan, wheel_version_from_url
 from pinst.output.report import Reporter, plural
 from pinst.requirements.parsed import ParsedRequirements
+from pinst.venv.facts import inspect_interpreter
 from pinst.venv.installed import InstalledDistribution, installed_distributions
-from pinst.venv.target import Interpreter, existing_venv, find_python, inspect_interpreter
+from pinst.venv.interpreter import Interpreter
+from pinst.venv.probing import find_python
+from pinst.venv.target import existing_venv
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName

@@ -34,7 +34,7 @@ from pinst._core.hashing import record_digest
 from pinst._core.link import TreeLinker
 from pinst.cache.manifest import FILES_DIR, FileRow, Manifest
 from pinst.install.uninstall import remove_empty_directories
-from pinst.venv.target import Interpreter, Scheme
+from pinst.venv.interpreter import Interpreter, Scheme
 from pinst.wheel.confinement import data_file_problem, script_name_problem
 from pinst.wheel.launchers import launcher
 

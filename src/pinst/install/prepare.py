@@ -24,12 +24,12 @@ from pinst.index.tags import wheel_rank
 from pinst.install.plan import Change
 from pinst.output.report import Reporter, format_duration, plural
 from pinst.requirements.model import Pin
-from pinst.venv.target import Interpreter
+from pinst.venv.interpreter import Interpreter
 
 if TYPE_CHECKING:
     from pinst.index.files import DistributionFile
+    from pinst.network.client import SharedClient
     from pinst.network.download import DownloadRequest
-    from pinst.network.http import SharedClient
     from pinst.network.pace import Pace
     from pinst.output.progress import Bar, NoBar
 
@@ -179,7 +179,7 @@ class Preparer:
         return found
 
     def _fetch_and_unpack(self, changes: list[Change]) -> list[Prepared]:
-        from pinst.network.http import SharedClient, create_client
+        from pinst.network.client import SharedClient, create_client
         from pinst.network.pace import Pace
 
         pace = Pace(cores=os.cpu_count() or 1, most=WORKERS)

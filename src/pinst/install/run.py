@@ -22,8 +22,9 @@ from pinst.requirements.model import RequirementSet
 from pinst.requirements.parsed import ParsedRequirements
 from pinst.requirements.read import read_requirements
 from pinst.venv.installed import installed_distributions
+from pinst.venv.lock import lock_venv
 from pinst.venv.stamp import write_stamp
-from pinst.venv.target import Venv, lock_venv, open_venv, venv_python
+from pinst.venv.target import Venv, open_venv, venv_python
 
 if TYPE_CHECKING:
     from pinst.cache.manifest import Manifest
@@ -81,7 +82,7 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
 def _get_ready_to_download() -> None:
     """While a fresh cache's probe of the interpreter runs: a run that probes will most likely
     download and unpack too."""
-    from pinst.network.http import tls_context
+    from pinst.network.client import tls_context
     from pinst.unpack.extract import import_metadata_parsers
 
     tls_context()

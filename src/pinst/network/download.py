@@ -33,7 +33,7 @@ from pinst.network.pace import Pace
 if TYPE_CHECKING:
     import httpx
 
-    from pinst.network.http import RetryPolicy
+    from pinst.network.retry import RetryPolicy
 
 CHUNK = 1 << 16
 # The digests pinst computes. An index hash in another algorithm is ignored; a pin's cannot match,
@@ -229,7 +229,7 @@ class _Job:
         local = _local_path(item.file.url)
         if local is not None:
             return self._copy_local(item, local, target, algorithms)
-        from pinst.network import http
+        from pinst.network import http, retry
 
         sized = False  # said once, though a retry sends the header again
 
@@ -247,7 +247,7 @@ class _Job:
                 pieces = http.iter_decoded(response, item.file.url)
                 return self._write(pieces, target, algorithms)
 
-        policy = self.retry or http.RetryPolicy()
+        policy = self.retry or retry.RetryPolicy()
         if policy.sleep is time.sleep:
             # Wait on the stop event instead: once another download has failed the run, this
             # one gives up at once, not after its backoff (a Retry-After may ask for 30 s).

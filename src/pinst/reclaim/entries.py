@@ -42,7 +42,7 @@ from pinst.wheel.filename import WheelFilename
 
 if TYPE_CHECKING:
     from pinst.index.finder import Finder
-    from pinst.network.http import SharedClient
+    from pinst.network.client import SharedClient
 
 ADOPTED_PREFIX = "adopted-"
 LINKABLE_SCHEMES = ("purelib", "platlib")  # .data folders whose files land in site-packages
@@ -310,7 +310,7 @@ class WheelSource:
     def _shared_client(self) -> SharedClient:
         from functools import partial
 
-        from pinst.network.http import SharedClient, create_client
+        from pinst.network.client import SharedClient, create_client
 
         with self._lock:
             if self._client is None:

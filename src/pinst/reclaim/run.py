@@ -42,7 +42,8 @@ from pinst.reclaim.entries import (
 from pinst.reclaim.link import remove_stale_temporaries, replace_with_link
 from pinst.reclaim.report import ReclaimReport, VenvResult
 from pinst.reclaim.scan import Distribution, VerifiedFile, scan_site_packages
-from pinst.venv.state import VenvLock, interrupted_changes
+from pinst.venv.lock import VenvLock
+from pinst.venv.state import interrupted_changes
 
 LINKING_MODES = (LinkMode.AUTO, LinkMode.HARDLINK, LinkMode.REFLINK)
 SETTLE_TRIES = 10  # readings of a filesystem's free space, until two agree

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinst._core.names import canonical_name
-from pinst.venv.target import Scheme
+from pinst.venv.interpreter import Scheme
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName

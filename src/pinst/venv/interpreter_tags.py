@@ -7,7 +7,7 @@ does not import on an older Python than pinst's own. So this module gives the li
 (``cpython_tags``, ``generic_tags``, ``compatible_tags``, ``mac_platforms``) do the assembling,
 and the parts they would read from the running process (the ABIs, the Linux platforms with
 their glibc and musl versions) are derived here from the target's facts, as packaging derives
-them. Only a new interpreter costs this: the tags are cached with its facts (``venv/target.py``).
+them. Only a new interpreter costs this: the tags are cached with its facts (``venv/facts.py``).
 """
 
 from __future__ import annotations

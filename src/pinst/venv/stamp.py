@@ -89,13 +89,11 @@ def write_stamp(
     for path, status in depends:
         identity = _identity(path) if status is None else _identity_of(status)
         lines.append(f"{path}{SEPARATOR}{identity}")
-    directory = os.path.join(venv, STATE_DIR)
-    temporary = os.path.join(directory, f".{STAMP_NAME}.{os.getpid()}")
+    from pinst._core.atomic import write_atomically  # not at the top: answering needs only os
+
     try:
-        os.makedirs(directory, exist_ok=True)
-        with open(temporary, "w", encoding="utf-8") as stamp:
-            stamp.write("\n".join(lines))
-        os.replace(temporary, stamp_path(venv))
+        os.makedirs(os.path.join(venv, STATE_DIR), exist_ok=True)
+        write_atomically(stamp_path(venv), "\n".join(lines))
     except OSError:
         pass  # without a stamp the next run only takes longer
 

@@ -1,7 +1,6 @@
 """pinst's own state in a venv, under ``<venv>/.pinst/``: the lock, the journal, the backups.
 
-- ``lock``: one pinst at a time changes a venv. A second one waits for the first to finish, then
-  looks again (and usually finds nothing to do).
+- ``lock``: one pinst at a time changes a venv (``venv/lock.py``).
 - ``journal``: the packages a run is about to change, written before the first change and
   removed after the last. If it is there when a run starts, the run before was killed halfway:
   those packages are repaired first (see ``install/repair.py``).
@@ -11,16 +10,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from pinst import STATE_DIR
+from pinst._core.atomic import write_atomically
 
-LOCK_NAME = "lock"
 JOURNAL_NAME = "journal"
 BACKUP_PREFIX = "backup-"
 
@@ -29,62 +25,11 @@ def state_dir(venv: Path) -> Path:
     return venv / STATE_DIR
 
 
-class VenvLock:
-    """An exclusive ``flock`` on ``<venv>/.pinst/lock``, held for a whole install.
-
-    The kernel drops the lock when the process dies, however it dies, so a killed run never
-    leaves the venv locked.
-    """
-
-    def __init__(self, venv: Path, on_wait: Callable[[str], None]) -> None:
-        self.path = state_dir(venv) / LOCK_NAME
-        self.on_wait = on_wait  # says once that this run waits, and for what
-        self.descriptor: int | None = None
-
-    def __enter__(self) -> VenvLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self.on_wait(f"Waiting for another pinst to finish with {self.path.parent.parent}")
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
-            if _same_file(descriptor, self.path):
-                self.descriptor = descriptor
-                return self
-            # The venv was removed (a failed run that created it) while we waited: the lock we
-            # hold is on a file nobody else will open again. Start over on the current one.
-            os.close(descriptor)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self.descriptor is not None:
-            os.close(self.descriptor)
-            self.descriptor = None
-
-
-def _same_file(descriptor: int, path: Path) -> bool:
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        return False
-    opened = os.fstat(descriptor)
-    return (status.st_dev, status.st_ino) == (opened.st_dev, opened.st_ino)
-
-
 def begin_changes(venv: Path, names: list[str]) -> None:
     """Record, durably enough to survive SIGKILL, which packages are about to change."""
     journal = state_dir(venv) / JOURNAL_NAME
     earlier = interrupted_changes(venv)  # a repair run keeps what it has not repaired yet
-    temporary = journal.with_name(f".{JOURNAL_NAME}.{os.getpid()}")
-    temporary.write_text("".join(f"{name}\n" for name in sorted({*earlier, *names})))
-    os.replace(temporary, journal)
+    write_atomically(journal, "".join(f"{name}\n" for name in sorted({*earlier, *names})))
 
 
 def end_changes(venv: Path) -> None:
