@@ -305,7 +305,7 @@ class _WheelExtractor:
 
 
 def import_metadata_parsers() -> None:
-    """Import what unpacking needs only once it reads a wheel's metadata (about 7 ms).
+    """Import what unpacking needs only once it reads a wheel's metadata.
 
     Unpacking runs in forked workers: a parent that calls this before forking spares each of
     them the import. ``install`` does it while the interpreter is probed, when it waits anyway.

@@ -13,7 +13,7 @@ and inflated at most ``CHUNK`` bytes per call, so that memory stays flat for a m
 size. Inflating and CRC-32 are zlib-ng's where it is installed (a dependency where it has
 wheels), else the standard zlib's. Both are much faster than going through ``ZipFile.open``,
 whose reader costs Python and system calls for each member (a seek and a read for every piece,
-through a shared file object): see "Cold installs" in docs/benchmarks.md.
+through a shared file object): see docs/benchmarks.md.
 """
 
 from __future__ import annotations
