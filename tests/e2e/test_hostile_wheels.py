@@ -505,7 +505,7 @@ def without_zlib_ng(pinst: Pinst, tmp_path_factory: pytest.TempPathFactory) -> d
 
 def inflating_module(pinst: Pinst, env: dict[str, str]) -> str:
     """The module that pinst's unpacking inflates with, in this environment."""
-    code = "import pinst.unpack.extract; print(pinst.unpack.extract.zlib.__name__)"
+    code = "import pinst.wheel.container; print(pinst.wheel.container.zlib.__name__)"
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**pinst.env, **env},

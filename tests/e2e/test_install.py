@@ -161,7 +161,7 @@ def test_warm_install_with_hashes_needs_no_network(
     assert run_python(tmp_path / "two", "import demo; print(demo.__version__)") == "1.0\n"
     # Nothing of the network side, the unpacking code or packaging's parsers is even imported.
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
-    pipeline = ("pinst.network.download", "pinst.unpack.extract")
+    pipeline = ("pinst.network.download", "pinst.unpack.extract", "pinst.wheel.container")
     for module in ("httpx", *pipeline, "packaging", "installer"):
         assert module not in imported, module
 

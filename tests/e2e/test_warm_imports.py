@@ -30,6 +30,7 @@ NOT_ON_THE_WARM_PATH = {
     "subprocess": "only to create a venv or probe a new interpreter",
     "pinst.network.download": "only for downloads",
     "pinst.unpack.extract": "only for unpacking",
+    "pinst.wheel.container": "only for unpacking",
     "pinst.requirements.pylock": "only for pylock.toml",
     "pinst.unpack.bytecode": "only with --compile-bytecode",
     "pinst.venv.interpreter_tags": "only for a new interpreter; the facts cache has them",

@@ -1,19 +1,13 @@
-"""File digests, in the two spellings pinst meets: hex (hashes in requirements files and
-indexes) and RECORD's urlsafe base64 without padding (the wheel spec's installed-file hashes)."""
+"""File digests, raw: what hashes in requirements files and indexes (hex) and RECORD's hashes
+(urlsafe base64 without padding, spelled by ``wheel/record.py``) are computed from."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
 CHUNK = 1024 * 1024
-
-
-def record_digest(digest: bytes) -> str:
-    """A raw digest as RECORD writes it: urlsafe base64, no ``=`` padding."""
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def hash_file(path: Path | str, algorithms: Iterable[str]) -> tuple[dict[str, bytes], int]:

@@ -12,7 +12,7 @@ How far a wheel may expand when pinst unpacks it, two limits, both raisable:
   library padded with zeros to a 2 MiB page boundary, at 224:1. Such libraries are a few MB,
   below the floor. Members under the floor are not checked one by one, and the
   wheel-wide check keeps a bomb from splitting itself into many of them. Deflate cannot exceed
-  about 1032:1 anyway, and bzip2 and LZMA, which can, are refused (see ``unpack/extract.py``).
+  about 1032:1 anyway, and bzip2 and LZMA, which can, are refused (see ``wheel/container.py``).
 
 How much of other untrusted input pinst reads into memory (``InputLimits``, and the metadata
 limit in ``UnpackLimits``); each is raisable, and docs/concepts/safety.md gives the reasons:

@@ -7,9 +7,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from pinst._core import hashing
+from pinst._core.hashing import hash_file
 from pinst.cache.layout import Cache
 from pinst.cache.manifest import FILES_DIR, FileRecord, Manifest, read_manifest
+from pinst.wheel.record import record_digest
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,6 @@ def find_damage(main: Cache, cache: Cache, entry: Path) -> Damage | None:
     return Damage(cache, entry, f"{manifest.name} {manifest.version}", problem)
 
 
-def hash_file(path: Path, algorithm: str) -> tuple[str, int]:
-    """The file's digest as RECORD writes it (urlsafe base64, no padding), and its size."""
-    digests, size = hashing.hash_file(path, [algorithm])
-    return hashing.record_digest(digests[algorithm]), size
-
-
 def _first_problem(entry: Path, manifest: Manifest) -> str | None:
     if manifest.sha256 != entry.name:
         return f"its manifest describes another wheel ({manifest.wheel_filename})"
@@ -51,16 +46,17 @@ def _first_problem(entry: Path, manifest: Manifest) -> str | None:
 
 def _file_problem(path: Path, record: FileRecord) -> str | None:
     algorithm, _, expected = record.hash.partition("=")
+    algorithm = algorithm or "sha256"  # signatures and RECORD itself are listed with no hash
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return "is not a regular file"
-        digest, size = hash_file(path, algorithm or "sha256")
+        digests, size = hash_file(path, [algorithm])
     except FileNotFoundError:
         return "is missing"
     except OSError as error:
         return f"cannot be read ({error.strerror})"
     if size != record.size:
         return f"is {size} bytes, not {record.size}"
-    if expected and digest != expected.rstrip("="):
+    if expected and record_digest(digests[algorithm]) != expected.rstrip("="):
         return "does not match its hash"
     return None

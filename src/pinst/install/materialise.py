@@ -19,9 +19,6 @@ files, and their paths were always checked for ``..`` and absolute paths.
 from __future__ import annotations
 
 import bisect
-import csv
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -30,13 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinst._core.errors import PinstError
-from pinst._core.hashing import record_digest
 from pinst._core.link import TreeLinker
 from pinst.cache.manifest import FILES_DIR, FileRow, Manifest
 from pinst.install.uninstall import remove_empty_directories
 from pinst.venv.interpreter import Interpreter, Scheme
 from pinst.wheel.confinement import data_file_problem, script_name_problem
 from pinst.wheel.launchers import launcher
+from pinst.wheel.record import format_record, hash_content
 
 if TYPE_CHECKING:
     from pinst.unpack.bytecode import Compilation
@@ -255,34 +252,12 @@ class Materialiser:
         for path, content in extra:
             _write_new_file(path, content, executable=False)
         rows = linked_rows + [
-            (_relative(path, root), _record_hash(content), str(len(content)))
+            (_relative(path, root), hash_content(content), str(len(content)))
             for path, content in written + extra
         ]
         record_path = os.path.join(dist_info, "RECORD")
         rows.append((_relative(record_path, root), "", ""))
-        _write_new_file(record_path, _record_text(rows), executable=False)
-
-
-def _record_hash(content: bytes) -> str:
-    digest = hashlib.sha256(content).digest()
-    return "sha256=" + record_digest(digest)
-
-
-def _record_text(rows: list[tuple[str, str, str]]) -> bytes:
-    """RECORD as the csv module writes it (\r\n line ends, as pip's): joined by hand when no
-    field needs quoting, which is every row of nearly every wheel and much faster."""
-    text = "".join([f"{path},{digest},{size}\r\n" for path, digest, size in rows])
-    plain = (
-        text.count(",") == 2 * len(rows)
-        and text.count("\n") == len(rows)
-        and text.count("\r") == len(rows)
-        and '"' not in text
-    )
-    if not plain:
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        text = buffer.getvalue()
-    return text.encode()
+        _write_new_file(record_path, format_record(rows), executable=False)
 
 
 def _root_files(

@@ -12,13 +12,13 @@ leads out of it, and never to one of the venv's own files (its interpreter, acti
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from collections.abc import Iterable
 
 from pinst.venv.installed import InstalledDistribution
 from pinst.wheel.confinement import is_inside, venv_file_problem
+from pinst.wheel.record import parse_record
 
 Moved = list[tuple[str, str]]  # (where a file was, where it is kept until the run succeeds)
 
@@ -101,13 +101,14 @@ def _move_aside(path: str, kept: str) -> Moved:
 
 
 def _recorded_files(distribution: InstalledDistribution) -> list[str]:
+    # No RECORD, or one that cannot be opened, removes nothing.
     try:
         with open(distribution.dist_info / "RECORD", newline="") as record:
-            rows = list(csv.reader(record))
+            rows = parse_record(record)
     except OSError:
         return []
     root = str(distribution.root)
-    return [os.path.normpath(os.path.join(root, row[0])) for row in rows if row and row[0]]
+    return [os.path.normpath(os.path.join(root, row.path)) for row in rows]
 
 
 def _unlink(path: str) -> None:

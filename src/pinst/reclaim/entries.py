@@ -163,8 +163,9 @@ def _adopted_paths(root: Path, manifest: Manifest) -> dict[str, tuple[str, str, 
 
 
 def _copy_verified(file: VerifiedFile, destination: Path) -> None:
-    from pinst._core.hashing import hash_file, record_digest
+    from pinst._core.hashing import hash_file
     from pinst.reclaim.scan import HASHERS
+    from pinst.wheel.record import record_digest
 
     destination.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from pinst._core.hashing import CHUNK, record_digest
+from pinst._core.hashing import hash_file
+from pinst.wheel.record import RecordRow, parse_record, record_digest
 
 # Why a file was left alone, by key, as the report words it.
 LEFT = {
@@ -39,6 +40,7 @@ LEFT = {
 }
 # What installers write into a .dist-info besides the wheel's files (uv_cache.json: uv's own).
 PER_INSTALL_FILES = frozenset({"INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json"})
+# The hashes reclaim vouches for (a wheel's RECORD may also use sha3: see wheel/record.py).
 HASHERS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
@@ -88,7 +90,7 @@ def scan_distribution(dist_info: Path, venv: Path) -> Distribution:
     venv_paths = (os.path.abspath(venv), os.path.realpath(venv))
     site_packages = dist_info.parent
     real_directory = lru_cache(maxsize=None)(os.path.realpath)  # for this distribution's rows
-    for path, digest in _record_rows(dist_info / "RECORD"):
+    for path, digest, _ in _record_rows(dist_info / "RECORD"):
         where = os.path.normpath(os.path.join(site_packages, path))
         listed.add(_relative(where, str(site_packages)))
         verdict = _check(digest, where, site_packages, venv_paths, dist_info, real_directory)
@@ -133,7 +135,7 @@ def _check(
     if not stat.S_ISREG(status.st_mode):
         return "not-a-file"
     try:
-        if _digest(where, algorithm) != expected.rstrip("="):
+        if record_digest(hash_file(where, [algorithm])[0][algorithm]) != expected.rstrip("="):
             return "edited"
     except OSError:  # not readable by this user: nothing can be vouched for
         return "unreadable"
@@ -172,23 +174,14 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _digest(path: str, algorithm: str) -> str:
-    hasher = HASHERS[algorithm]()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK):
-            hasher.update(chunk)
-    return record_digest(hasher.digest())
-
-
-def _record_rows(record: Path) -> Iterator[tuple[str, str]]:
+def _record_rows(record: Path) -> list[RecordRow]:
+    """The rows of a venv's RECORD, read leniently: bytes that are not UTF-8 become U+FFFD (a
+    path that then names no file), and an unreadable RECORD gives no rows."""
     text = record.read_text(encoding="utf-8", errors="replace")
     try:
-        rows = list(csv.reader(text.splitlines()))
+        return parse_record(text.splitlines())
     except csv.Error:
-        return  # an unreadable RECORD: nothing of it can be verified
-    for row in rows:
-        if row and row[0]:
-            yield row[0], (row[1] if len(row) > 1 else "")
+        return []  # nothing of it can be verified
 
 
 def _name_and_version(dist_info: Path) -> tuple[str, str]:

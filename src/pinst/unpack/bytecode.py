@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinst._core.errors import PinstError
-from pinst._core.hashing import hash_file, record_digest
+from pinst._core.hashing import hash_file
 from pinst.cache.layout import Cache, publish_directory
 from pinst.cache.manifest import FILES_DIR, FileRow, Manifest, read_manifest
+from pinst.wheel.record import record_hash
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -145,7 +146,7 @@ def _publish(staged: Path, final: Path) -> Compilation | None:
             os.chmod(path, 0o444)  # py_compile leaves it writable; hard links share it
             digests, size = hash_file(path, ["sha256"])
             relative = os.path.relpath(path, staged).replace(os.sep, "/")
-            rows.append((relative, "sha256=" + record_digest(digests["sha256"]), size))
+            rows.append((relative, record_hash("sha256", digests["sha256"]), size))
     (staged / BYTECODE_MANIFEST).write_text(json.dumps(sorted(rows)))
     publish_directory(staged, final)  # another pinst may have won the race: same content
     return read_compilation(final.parent, final.name[len("bytecode-") :])

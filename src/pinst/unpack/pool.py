@@ -32,7 +32,8 @@ from pinst._core.forking import after_fork, before_fork, can_fork, worker_died
 from pinst._core.limits import UnpackLimits
 from pinst.cache.layout import Cache
 from pinst.cache.manifest import Manifest
-from pinst.unpack.extract import InvalidWheel, unpack
+from pinst.unpack.extract import unpack
+from pinst.wheel.errors import InvalidWheel
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess

@@ -15,7 +15,7 @@ A path a wheel names must be, before it is joined to any directory:
   at most ``PATH_LIMIT`` bytes, so that it fits Linux's PATH_MAX under any install directory.
 
 Such a path joined to a directory stays lexically inside it. Wheels cannot carry symbolic links
-(``unpack/extract.py`` refuses them), so nothing a wheel installs can redirect a later path.
+(``wheel/container.py`` refuses them), so nothing a wheel installs can redirect a later path.
 
 It must also not land on the venv's own files (``venv_file_problem``): the interpreter links and
 the activation scripts in ``bin/``, ``pyvenv.cfg``, the skeleton directories themselves (``bin``,

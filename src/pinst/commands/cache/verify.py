@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pinst._core.errors import PinstError
-from pinst._core.hashing import record_digest
+from pinst._core.hashing import hash_file
 from pinst.cache.contents import entry_dirs, plural_entries, real_path, registered_or_warn
-from pinst.cache.damage import Damage, find_damage, hash_file
+from pinst.cache.damage import Damage, find_damage
 from pinst.cache.layout import Cache, all_entry_caches, publish_directory
 from pinst.cache.removal import discard, remove_path
 from pinst.output.report import Reporter
@@ -65,9 +65,9 @@ def _repair(main: Cache, damage: Damage) -> str:
 
 def _wheel_intact(wheel: Path, sha256: str) -> bool:
     """Whether the stored wheel still has its sha256: repairing from a damaged one would not."""
-    expected = record_digest(bytes.fromhex(sha256))
+    expected = bytes.fromhex(sha256)
     try:
-        return hash_file(wheel, "sha256")[0] == expected
+        return hash_file(wheel, ["sha256"])[0]["sha256"] == expected
     except (OSError, ValueError):  # unreadable, or a folder name that is no sha256
         return False
 
