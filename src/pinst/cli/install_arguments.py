@@ -8,10 +8,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pinst._core.limits import InputLimits, UnpackLimits
+from pinst._core.limits import UnpackLimits
 from pinst._core.link import LinkMode
 from pinst.config.settings import SETTINGS, resolve
-from pinst.install.options import InstallOptions
+from pinst.install.options import (
+    FetchOptions,
+    InstallOptions,
+    Invocation,
+    LinkOptions,
+    PlanOptions,
+    RequirementOptions,
+    SourceOptions,
+)
 from pinst.venv.target import default_venv_path
 
 
@@ -20,41 +28,51 @@ def install_options(args: argparse.Namespace) -> InstallOptions:
     given = {item.key: getattr(args, item.key.replace("-", "_"), None) for item in SETTINGS}
     settings = resolve(given, no_config=args.no_config)
     return InstallOptions(
-        requirement_files=args.requirement,
-        requirement_args=args.packages,
-        constraint_files=args.constraint,
-        venv=args.venv or default_venv_path(),
-        python=args.python,
-        index_url=settings.text("index-url"),
-        extra_index_urls=settings.texts("extra-index-url"),
-        find_links=settings.texts("find-links"),
-        no_index=settings.flag("no-index"),
-        offline=settings.flag("offline"),
-        cache_dir=settings.path("cache-dir") or Path(),
-        link_mode=LinkMode(settings.text("link-mode")),
-        require_hashes=settings.flag("require-hashes"),
-        reinstall=args.reinstall,
-        compile_bytecode=settings.flag("compile-bytecode"),
-        entries_cache=settings.path("entries-cache"),
-        per_filesystem_cache=settings.flag("per-filesystem-cache"),
-        command_line=args.command_line,
-        timeout=settings.number("timeout"),
-        unpack_limits=UnpackLimits(
-            max_unpacked_size=int(settings.number("max-unpacked-size")),
-            max_compression_ratio=int(settings.number("max-compression-ratio")),
-            max_metadata_size=int(settings.number("max-metadata-size")),
-        ),
-        input_limits=InputLimits(
-            max_index_page_size=int(settings.number("max-index-page-size")),
+        wanted=RequirementOptions(
+            requirement_files=args.requirement,
+            requirement_args=args.packages,
+            constraint_files=args.constraint,
+            lock_extras=args.extra,
+            lock_groups=args.group,
+            require_hashes=settings.flag("require-hashes"),
             max_requirements_size=int(settings.number("max-requirements-size")),
         ),
-        config_files=settings.discovery.examined,
-        config_variables=settings.discovery.variables,
-        sync=args.command == "sync",
+        venv=args.venv or default_venv_path(),
+        python=args.python,
+        cache_dir=settings.path("cache-dir") or Path(),
+        sources=SourceOptions(
+            index_url=settings.text("index-url"),
+            extra_index_urls=settings.texts("extra-index-url"),
+            find_links=settings.texts("find-links"),
+            no_index=settings.flag("no-index"),
+        ),
+        fetch=FetchOptions(
+            offline=settings.flag("offline"),
+            timeout=settings.number("timeout"),
+            unpack_limits=UnpackLimits(
+                max_unpacked_size=int(settings.number("max-unpacked-size")),
+                max_compression_ratio=int(settings.number("max-compression-ratio")),
+                max_metadata_size=int(settings.number("max-metadata-size")),
+            ),
+            max_index_page_size=int(settings.number("max-index-page-size")),
+        ),
+        link=LinkOptions(
+            link_mode=LinkMode(settings.text("link-mode")),
+            entries_cache=settings.path("entries-cache"),
+            per_filesystem_cache=settings.flag("per-filesystem-cache"),
+            compile_bytecode=settings.flag("compile-bytecode"),
+        ),
+        planning=PlanOptions(
+            reinstall=args.reinstall,
+            sync=args.command == "sync",
+            allow_remove_pinst=args.allow_remove_pinst,
+        ),
+        dry_run=args.dry_run,
         json=args.json,
         no_progress=settings.flag("no-progress"),
-        lock_extras=args.extra,
-        lock_groups=args.group,
-        allow_remove_pinst=args.allow_remove_pinst,
-        dry_run=args.dry_run,
+        invocation=Invocation(
+            command_line=args.command_line,
+            config_files=settings.discovery.examined,
+            config_variables=settings.discovery.variables,
+        ),
     )
