@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pinst.cli.main import build_parser
+from pinst.cli.parser import build_parser
 
 MARKER = re.compile(r"^<!-- pinst-help: ?([\w -]*?) ?-->$", re.MULTILINE)
 WIDTH = 88  # argparse reads COLUMNS; the rendered page's text blocks fit 88 columns

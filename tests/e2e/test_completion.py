@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pinst.cli.main import build_parser
+from pinst.cli.parser import build_parser
 from tests.conftest import Pinst
 from tests.unit.test_docs import commands, option_strings
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pinst.cli.main import build_parser
+from pinst.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -21,19 +21,20 @@ from pinst.cache.manifest import Manifest
 from pinst.cache.registry import record_install
 from pinst.config.settings import DEFAULT_INDEX_URL
 from pinst.index.sources import Sources
-from pinst.install.json_report import RunReport
 from pinst.install.materialise import Materialiser
 from pinst.install.plan import Plan
-from pinst.install.prepare import Prepared, Preparer
+from pinst.install.prepare import Preparer
+from pinst.install.prepared import Prepared
 from pinst.install.transaction import STOPPING, PackageChange, change_venv, removal
 from pinst.output.report import Reporter, format_duration, summary_line
 from pinst.requirements.model import Pin, RequirementSet
 from pinst.venv.installed import InstalledDistribution
 from pinst.venv.stamp import remove_stamp
-from pinst.venv.target import Venv, venv_python
+from pinst.venv.target import venv_python
 
 if TYPE_CHECKING:
-    from pinst.install.options import InstallOptions
+    from pinst.install.context import InstallRun
+    from pinst.install.options import FetchOptions, LinkOptions, SourceOptions
     from pinst.unpack.bytecode import Compilation
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
@@ -42,20 +43,20 @@ LINK_WORKERS = max(2, min(8, os.cpu_count() or 2))  # one per core: measured bes
 
 
 def apply_plan(
+    run: InstallRun,
     plan: Plan,
-    venv: Venv,
     requirements: RequirementSet,
-    options: InstallOptions,
-    cache: Cache,
-    reporter: Reporter,
-    report: RunReport,
+    source_options: SourceOptions,
+    fetch: FetchOptions,
+    link: LinkOptions,
 ) -> list[Manifest]:
     """Change the venv as planned; return the manifests of what was installed."""
-    entries = _entries_location(cache, venv, options, reporter)
+    cache, venv, reporter, report = run.cache, run.venv, run.reporter, run.report
+    entries = _entries_location(run, link)
     try:
-        prepared, linker = _prepare_and_link(
-            plan, venv, requirements, options, cache, entries, reporter
-        )
+        sources = _sources(requirements, source_options, reporter)
+        prepared = Preparer(run, entries.cache, sources, fetch).prepare(plan.changes)
+        linker = _link_into_venv(run, plan, prepared, link, entries)
     except BaseException:
         # Nothing links to a cache made in this run yet (a failed link is undone): a failed run
         # leaves no new folder behind at a mount point, such as /.pinst-cache.
@@ -73,48 +74,29 @@ def apply_plan(
     return [item.manifest for item in prepared]
 
 
-def _prepare_and_link(
+def _link_into_venv(
+    run: InstallRun,
     plan: Plan,
-    venv: Venv,
-    requirements: RequirementSet,
-    options: InstallOptions,
-    cache: Cache,
+    prepared: list[Prepared],
+    link: LinkOptions,
     entries: EntriesLocation,
-    reporter: Reporter,
-) -> tuple[list[Prepared], Linker]:
-    interpreter = venv.interpreter
-    find_links = _find_links(requirements, options, reporter)
-    sources = Sources(_index_urls(requirements, options), find_links)
-    preparer = Preparer(
-        interpreter=interpreter,
-        sources=sources,
-        cache=cache,
-        entries=entries.cache,
-        reporter=reporter,
-        timeout=options.timeout,
-        limits=options.unpack_limits,
-        max_page_size=options.input_limits.max_index_page_size,
-        offline=options.offline,
-    )
-    prepared = preparer.prepare(plan.changes)
+) -> Linker:
+    """Choose how to link, compile bytecode if asked, and change the venv in one transaction."""
+    venv, reporter = run.venv, run.reporter
     with reporter.phase("choose link mode"):
-        linker = choose_linker(options.link_mode, entries.cache.root, interpreter.scheme.purelib)
-    if linker.mode is LinkMode.COPY and options.link_mode is LinkMode.AUTO and entries.why_not:
+        linker = choose_linker(link.link_mode, entries.cache.root, venv.interpreter.scheme.purelib)
+    if linker.mode is LinkMode.COPY and link.link_mode is LinkMode.AUTO and entries.why_not:
         reporter.warn(
             f"copying files into {venv.path} instead of linking them: its filesystem has no "
             f"pinst cache because {entries.why_not}. Copies cost full time and disk; give that "
             "filesystem a cache with --entries-cache DIR (a writable directory on it)."
         )
-    bytecode = (
-        _bytecode(prepared, venv, cache, entries.cache, reporter)
-        if options.compile_bytecode
-        else {}
-    )
+    bytecode = _bytecode(run, prepared, entries.cache) if link.compile_bytecode else {}
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}{_why(linker)}")
     remove_stamp(str(venv.path))  # from here on the venv changes: see venv/stamp.py
     with reporter.phase("link"):
-        _materialise_all(prepared, plan.removals, venv, linker, bytecode, reporter)
-    return prepared, linker
+        _materialise_all(run, prepared, plan.removals, linker, bytecode)
+    return linker
 
 
 def _why(linker: Linker) -> str:
@@ -125,15 +107,14 @@ def _why(linker: Linker) -> str:
     return f" (not {reasons})"
 
 
-def _entries_location(
-    cache: Cache, venv: Venv, options: InstallOptions, reporter: Reporter
-) -> EntriesLocation:
+def _entries_location(run: InstallRun, link: LinkOptions) -> EntriesLocation:
+    cache, venv, reporter = run.cache, run.venv, run.reporter
     location = locate_entries(
         cache,
         venv.path,
-        options.entries_cache,
-        options.per_filesystem_cache,
-        will_link=options.link_mode is not LinkMode.COPY,
+        link.entries_cache,
+        link.per_filesystem_cache,
+        will_link=link.link_mode is not LinkMode.COPY,
     )
     if location.cache.root != cache.root:
         location.cache.remove_dead_leftovers()
@@ -148,20 +129,26 @@ def _entries_location(
     return location
 
 
-def _index_urls(requirements: RequirementSet, options: InstallOptions) -> list[str]:
-    if options.no_index or requirements.no_index:
+def _sources(requirements: RequirementSet, given: SourceOptions, reporter: Reporter) -> Sources:
+    """The command line's indexes and find-links locations, then the requirements files'."""
+    find_links = _find_links(requirements, given, reporter)
+    return Sources(_index_urls(requirements, given), find_links)
+
+
+def _index_urls(requirements: RequirementSet, given: SourceOptions) -> list[str]:
+    if given.no_index or requirements.no_index:
         return []
-    primary = options.index_url or requirements.index_url or DEFAULT_INDEX_URL
-    extras = [*options.extra_index_urls, *requirements.extra_index_urls]
+    primary = given.index_url or requirements.index_url or DEFAULT_INDEX_URL
+    extras = [*given.extra_index_urls, *requirements.extra_index_urls]
     return list(dict.fromkeys([primary, *extras]))
 
 
 def _find_links(
-    requirements: RequirementSet, options: InstallOptions, reporter: Reporter
+    requirements: RequirementSet, given: SourceOptions, reporter: Reporter
 ) -> list[str]:
     """The find-links locations; a path that is neither a file nor a directory is left out with
     a warning, as pip leaves it out (a requirements file's were left out as it was read)."""
-    locations = list(dict.fromkeys([*options.find_links, *requirements.find_links]))
+    locations = list(dict.fromkeys([*given.find_links, *requirements.find_links]))
     for location in filter(_missing_path, locations):
         reporter.warn(
             f"--find-links location '{location}' is ignored: it is neither a file nor a "
@@ -206,14 +193,13 @@ def requested_name(pin: Pin, manifest: Manifest) -> str:
     return manifest.wheel_filename.split("-", 1)[0].replace("_", "-")
 
 
-def _bytecode(
-    prepared: list[Prepared], venv: Venv, main: Cache, entries: Cache, reporter: Reporter
-) -> dict[Path, Compilation]:
+def _bytecode(run: InstallRun, prepared: list[Prepared], entries: Cache) -> dict[Path, Compilation]:
     from pinst.unpack.bytecode import compile_entries  # only with --compile-bytecode
 
+    venv, reporter = run.venv, run.reporter
     # Other filesystems' entries may have this interpreter's bytecode already: copied, not
     # compiled again.
-    elsewhere = [other for other in all_entry_caches(main) if other.root != entries.root]
+    elsewhere = [other for other in all_entry_caches(run.cache) if other.root != entries.root]
     with reporter.phase("compile"):
         compiled = compile_entries(
             [(item.entry, item.manifest) for item in prepared],
@@ -229,14 +215,14 @@ def _bytecode(
 
 
 def _materialise_all(
+    run: InstallRun,
     prepared: list[Prepared],
     removals: list[InstalledDistribution],
-    venv: Venv,
     linker: Linker,
     bytecode: dict[Path, Compilation],
-    reporter: Reporter,
 ) -> None:
     """Install ``prepared`` and remove ``removals`` (a sync's) in one transaction."""
+    venv = run.venv
     link = with_fault_points(linker.function, venv.path, STOPPING)
     materialiser = Materialiser(venv.interpreter, venv_python(venv.path), link)
     files = sum(len(item.manifest.rows) for item in prepared)
@@ -244,7 +230,7 @@ def _materialise_all(
     changes += [removal(item) for item in removals]
     keep = venv.interpreter.scheme.kept_directories()
     label = "Copying" if linker.mode is LinkMode.COPY else "Linking"
-    with reporter.progress(label, files, "files") as bar:
+    with run.reporter.progress(label, files, "files") as bar:
         # Counted here, as each package is done: the linking may be in other processes.
         change_venv(venv.path, changes, keep, LINK_WORKERS, lambda change: bar.advance(change.size))
 

@@ -26,19 +26,27 @@ from pinst.venv.target import existing_venv
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from pinst.install.options import InstallOptions
+    from pinst.install.options import PlanOptions, RequirementOptions
 
 
-def show_plan(options: InstallOptions, parsed: ParsedRequirements, reporter: Reporter) -> None:
+def show_plan(
+    venv: Path,
+    python: str | None,
+    parsed: ParsedRequirements,
+    wanted: RequirementOptions,
+    planning: PlanOptions,
+    reporter: Reporter,
+) -> None:
+    """What installing ``parsed`` into ``venv`` (made with ``python`` if missing) would do."""
     from pinst.install.self_protection import keep_own_distributions
 
-    venv = options.venv.absolute()
-    interpreter, installed = _venv_as_it_is(venv, options.python, reporter)
+    venv = venv.absolute()
+    interpreter, installed = _venv_as_it_is(venv, python, reporter)
     requirements = parsed.select(
-        interpreter.markers, interpreter.tags, options.lock_extras, options.lock_groups
+        interpreter.markers, interpreter.tags, wanted.lock_extras, wanted.lock_groups
     )
-    plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
-    if plan.removals and not options.allow_remove_pinst:
+    plan = make_plan(requirements.pins, installed, planning.reinstall, planning.sync)
+    if plan.removals and not planning.allow_remove_pinst:
         plan = keep_own_distributions(plan, venv, reporter)
     if plan.empty:
         reporter.info(f"Audited {plural(len(plan.unchanged), 'package')}: nothing would change")

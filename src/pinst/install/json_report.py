@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pinst.install.dependency_check import Problem
-    from pinst.install.prepare import Prepared
+    from pinst.install.prepared import Prepared
     from pinst.venv.installed import InstalledDistribution
 
 REPORT_FORMAT = 1  # bumped when a key changes meaning or goes away; new keys do not bump it
@@ -25,7 +25,7 @@ class PackageEntry(NamedTuple):
     previous_version: str | None = None  # what the venv held before, for a replaced or removed
     wheel: str | None = None  # the wheel's filename, for what this run installed
     sha256: str | None = None
-    source: str | None = None  # "unpacked", "downloaded" or "fetched": see prepare.Source
+    source: str | None = None  # "unpacked", "downloaded" or "fetched": see prepared.Source
     link_mode: str | None = None
 
 

@@ -9,25 +9,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pinst._core.errors import DownloadError, PinstError, advice_for, describe
-from pinst._core.limits import DEFAULT_LIMITS, DEFAULT_MAX_INDEX_PAGE_SIZE, UnpackLimits
+from pinst._core.limits import UnpackLimits
 from pinst._core.urls import redact_text, strip_credentials
 from pinst.cache.layout import Cache
 from pinst.cache.manifest import Manifest, entry_for
 from pinst.index.sources import Sources
 from pinst.index.tags import wheel_rank
 from pinst.install.plan import Change
-from pinst.output.report import Reporter, format_duration, plural
+from pinst.install.prepared import SOURCE_WORDS, Prepared, Source
+from pinst.output.report import format_duration, plural
 from pinst.requirements.model import Pin
-from pinst.venv.interpreter import Interpreter
 
 if TYPE_CHECKING:
     from pinst.index.files import DistributionFile
+    from pinst.install.context import InstallRun
+    from pinst.install.options import FetchOptions
     from pinst.network.client import SharedClient
     from pinst.network.download import DownloadRequest
     from pinst.network.pace import Pace
@@ -36,58 +37,22 @@ if TYPE_CHECKING:
 WORKERS = 8
 
 
-class Source(Enum):
-    """Where a prepared wheel came from, for ``--json`` (see install/json_report.py) and ``-v``."""
-
-    UNPACKED = "unpacked"  # already unpacked in the entries cache: nothing to do
-    DOWNLOADED = "downloaded"  # downloaded by an earlier run, unpacked now without the network
-    FETCHED = "fetched"  # downloaded in this run
-
-
-SOURCE_WORDS = {
-    Source.UNPACKED: "cache hit, already unpacked",
-    Source.DOWNLOADED: "cache hit for the download, unpacked now",
-    Source.FETCHED: "not in the cache, downloaded and unpacked",
-}
-
-
-class Prepared(NamedTuple):
-    """A change whose wheel is unpacked in the cache and ready to materialise."""
-
-    change: Change
-    entry: Path
-    manifest: Manifest
-    direct_url: dict[str, object] | None  # PEP 610's record for URL and path installs
-    source: Source
-
-
 class Preparer:
+    """Makes each change of a plan ready to materialise, for one run's venv."""
+
     def __init__(
-        self,
-        *,
-        interpreter: Interpreter,
-        sources: Sources,
-        cache: Cache,
-        entries: Cache,
-        reporter: Reporter,
-        timeout: float | None = None,
-        limits: UnpackLimits = DEFAULT_LIMITS,
-        max_page_size: int = DEFAULT_MAX_INDEX_PAGE_SIZE,
-        offline: bool = False,
+        self, run: InstallRun, entries: Cache, sources: Sources, fetch: FetchOptions
     ) -> None:
-        self.interpreter = interpreter
+        self.interpreter = run.venv.interpreter
         self.sources = sources
-        self.cache = cache  # downloads and index pages
+        self.cache = run.cache  # downloads and index pages
         self.entries = entries  # unpacked wheels, on the venv's filesystem
-        self.reporter = reporter
-        self.timeout = timeout  # seconds for each network wait; None: the HTTP default
-        self.limits = limits  # how far a wheel may expand
-        self.max_page_size = max_page_size  # bytes of an index page, on the wire and inflated
-        self.offline = offline  # cached index pages and wheels only: no request at all
+        self.reporter = run.reporter
+        self.fetch = fetch  # the network (or none: offline), and how far a wheel may expand
         # A locked requirements file lists the hashes of every platform's wheel: one listing
         # of each bucket answers for all of them, instead of a failed open per hash.
         self._unpacked = _listing(entries.entries)
-        self._downloaded = _listing(cache.wheels)
+        self._downloaded = _listing(run.cache.wheels)
 
     def prepare(self, changes: list[Change]) -> list[Prepared]:
         try:
@@ -129,7 +94,9 @@ class Preparer:
             self.reporter.phase("unpack"),
             self.reporter.progress("Unpacking", len(wheels), "wheels") as bar,
         ):
-            return _unpack_all(wheels, self.entries, self.limits, self.cache, bar.advance)
+            return _unpack_all(
+                wheels, self.entries, self.fetch.unpack_limits, self.cache, bar.advance
+            )
 
     def _say_prepared(self, prepared: list[Prepared]) -> None:
         """A line for the wheels this run downloaded or unpacked; with -v, where each came from."""
@@ -183,7 +150,7 @@ class Preparer:
         from pinst.network.pace import Pace
 
         pace = Pace(cores=os.cpu_count() or 1, most=WORKERS)
-        client = SharedClient(partial(create_client, self.timeout, pace.observe))
+        client = SharedClient(partial(create_client, self.fetch.timeout, pace.observe))
         try:
             with self.reporter.phase("fetch"):
                 unpacked = self._find_download_and_unpack(changes, client, pace)
@@ -213,7 +180,7 @@ class Preparer:
         progress = self.reporter.progress
         # The unpacker comes first: its workers are forked before any other thread starts.
         with (
-            Unpacker(self.entries, self.limits, self.cache, count) as unpacker,
+            Unpacker(self.entries, self.fetch.unpack_limits, self.cache, count) as unpacker,
             progress("Finding", count, "wheels") as finds,
             progress("Downloading", count, "wheels") as downloads,
             progress("Unpacking", count, "wheels") as unpacks,
@@ -234,7 +201,7 @@ class Preparer:
                 on_progress=downloads.add_bytes,
                 on_size=downloads.add_total_bytes,
                 on_ready=ready,
-                offline=self.offline,
+                offline=self.fetch.offline,
             )
             return unpacker.entries_in_order(count)
 
@@ -248,8 +215,8 @@ class Preparer:
             self.sources.index_urls,
             self.sources.find_links,
             self.cache.pages,
-            offline=self.offline,
-            max_page_size=self.max_page_size,
+            offline=self.fetch.offline,
+            max_page_size=self.fetch.max_index_page_size,
         )
 
         def locate_one(pin: Pin) -> DistributionFile:
@@ -265,7 +232,7 @@ class Preparer:
                     f"{pin.origin}: {redact_text(pin.text)}: {error.message}"
                 ) from error
             except PinstError as error:
-                if not self.offline:
+                if not self.fetch.offline:
                     raise
                 from pinst.network.download import offline_miss
 

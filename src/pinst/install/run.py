@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pinst._core.errors import PinstError, UsageError
 from pinst.cache.layout import Cache
+from pinst.install.context import InstallRun
 from pinst.install.json_report import RunReport
 from pinst.install.options import InstallOptions
 from pinst.install.plan import make_plan
@@ -24,7 +25,7 @@ from pinst.requirements.read import read_requirements
 from pinst.venv.installed import installed_distributions
 from pinst.venv.lock import lock_venv
 from pinst.venv.stamp import write_stamp
-from pinst.venv.target import Venv, open_venv, venv_python
+from pinst.venv.target import open_venv, venv_python
 
 if TYPE_CHECKING:
     from pinst.cache.manifest import Manifest
@@ -32,22 +33,23 @@ if TYPE_CHECKING:
 
 def install(options: InstallOptions, reporter: Reporter) -> RunReport:
     """Install, and return what was done: the caller prints it for --json."""
+    wanted = options.wanted
     parsed = read_requirements(
-        options.requirement_files,
-        options.requirement_args,
-        options.constraint_files,
-        require_hashes=options.require_hashes,
-        max_size=options.input_limits.max_requirements_size,
+        wanted.requirement_files,
+        wanted.requirement_args,
+        wanted.constraint_files,
+        require_hashes=wanted.require_hashes,
+        max_size=wanted.max_requirements_size,
     )
     for note in parsed.notes:  # lines read that change nothing, such as --config-settings
         reporter.warn(note)
-    if (options.lock_extras or options.lock_groups) and parsed.lock is None:
+    if (wanted.lock_extras or wanted.lock_groups) and parsed.lock is None:
         raise UsageError(
             "--extra and --group choose what to install from a PEP 751 lock file "
             "(-r pylock.toml), and no lock file was given. In a requirements file, pin each "
             "package the extra or group needs on a line of its own."
         )
-    if options.sync and not parsed.requirements and parsed.lock is None:
+    if options.planning.sync and not parsed.requirements and parsed.lock is None:
         raise PinstError(
             f"the requirements list no package, so 'pinst sync' would remove every package from "
             f"{options.venv}. Nothing was changed. Check the file; to empty a venv on purpose, "
@@ -56,7 +58,7 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
     if options.dry_run:
         from pinst.install.dry_run import show_plan
 
-        show_plan(options, parsed, reporter)
+        show_plan(options.venv, options.python, parsed, wanted, options.planning, reporter)
         return RunReport(str(options.venv.absolute()), reporter.started, timings={})
     cache = Cache(options.cache_dir)
     cache.ensure()
@@ -67,16 +69,17 @@ def install(options: InstallOptions, reporter: Reporter) -> RunReport:
             repair_interrupted(venv, reporter)
             interpreter = venv.interpreter
             requirements = parsed.select(
-                interpreter.markers, interpreter.tags, options.lock_extras, options.lock_groups
+                interpreter.markers, interpreter.tags, wanted.lock_extras, wanted.lock_groups
             )
             report = RunReport(str(venv.path), reporter.started, timings=reporter.timings)
-            _install_into(venv, requirements, options, cache, reporter, report)
+            run = InstallRun(venv, cache, reporter, report)
+            _install_into(run, requirements, options)
         except BaseException:
             if venv.created:
                 shutil.rmtree(venv.path, ignore_errors=True)
             raise
-        _stamp(venv, parsed, requirements, options, reporter)
-    return report
+        _stamp(run, parsed, requirements, options)
+    return run.report
 
 
 def _get_ready_to_download() -> None:
@@ -89,18 +92,13 @@ def _get_ready_to_download() -> None:
     import_metadata_parsers()
 
 
-def _install_into(
-    venv: Venv,
-    requirements: RequirementSet,
-    options: InstallOptions,
-    cache: Cache,
-    reporter: Reporter,
-    report: RunReport,
-) -> None:
+def _install_into(run: InstallRun, requirements: RequirementSet, options: InstallOptions) -> None:
+    venv, reporter, report = run.venv, run.reporter, run.report
     with reporter.phase("plan"):
         installed = installed_distributions(venv.interpreter.scheme)
-        plan = make_plan(requirements.pins, installed, options.reinstall, options.sync)
-    if plan.removals and not options.allow_remove_pinst:
+        planning = options.planning
+        plan = make_plan(requirements.pins, installed, planning.reinstall, planning.sync)
+    if plan.removals and not planning.allow_remove_pinst:
         from pinst.install.self_protection import keep_own_distributions
 
         plan = keep_own_distributions(plan, venv.path, reporter)
@@ -121,12 +119,14 @@ def _install_into(
     if not plan.changes:  # a sync that only removes: nothing to fetch, unpack or link
         from pinst.install.removal import remove_and_report
 
-        remove_and_report(venv, plan.removals, cache, reporter)
+        remove_and_report(venv, plan.removals, run.cache, reporter)
     else:
         # Only now: a run with nothing to do never needs it.
         from pinst.install.apply import apply_plan
 
-        installed_now = apply_plan(plan, venv, requirements, options, cache, reporter, report)
+        installed_now = apply_plan(
+            run, plan, requirements, options.sources, options.fetch, options.link
+        )
     with reporter.phase("check"):
         removed = [item.name for item in plan.removals]
         report.problems = warn_after_change(venv, installed_now, removed, reporter)
@@ -144,11 +144,10 @@ def _import_what_runs_after_the_change() -> None:
 
 
 def _stamp(
-    venv: Venv,
+    run: InstallRun,
     parsed: ParsedRequirements,
     requirements: RequirementSet,
     options: InstallOptions,
-    reporter: Reporter,
 ) -> None:
     """Let the same command, run again on an unchanged venv, say "Audited" at once.
 
@@ -158,7 +157,8 @@ def _stamp(
     except those of a lock file: it names each wheel by its hash, and the lock file itself is
     one of the stamp's sources.
     """
-    if options.command_line is None or options.reinstall or reporter.verbosity > 0:
+    venv, reporter, invocation = run.venv, run.reporter, options.invocation
+    if invocation.command_line is None or options.planning.reinstall or reporter.verbosity > 0:
         return
     if options.json:
         return
@@ -171,11 +171,11 @@ def _stamp(
     depends_on += [(str(path), None) for path in {scheme.purelib, scheme.platlib}]
     depends_on += [(str(venv.path / "pyvenv.cfg"), None), (str(venv_python(venv.path)), None)]
     # A config file edited, created or removed changes the settings: never answer from the stamp.
-    depends_on += options.config_files
+    depends_on += invocation.config_files
     write_stamp(
         str(venv.path),
-        options.command_line,
-        [*parsed.variables, *options.config_variables],
+        invocation.command_line,
+        [*parsed.variables, *invocation.config_variables],
         len(requirements.pins),
         reporter.verbosity,
         depends_on,
