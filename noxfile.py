@@ -12,7 +12,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "fuzz", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 UV_VERSION = "0.13.9"
-# uv runs the docs' `uv pip compile` example (tests/e2e/test_doc_examples.py).
+# uv runs the docs' `uv pip compile` example (tests/docs/test_doc_examples.py).
 TEST_DEPS = ["pytest", "hypothesis", f"uv=={UV_VERSION}"]
 # mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index;
 # PyPy is a target tests/e2e/test_pythons.py must cover; zsh and fish run the completion scripts.

@@ -17,7 +17,7 @@ import pytest
 
 from pinst.cli.main import build_parser
 from tests.conftest import Pinst
-from tests.unit.test_docs import commands, option_strings
+from tests.docs.test_docs import commands, option_strings
 
 
 @pytest.fixture
