@@ -49,9 +49,9 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .local_index import LocalIndex, download_wheels, serve
-from .machine import this_machine
-from .measure import (
+from benchmarks.local_index import LocalIndex, download_wheels, serve
+from benchmarks.machine import this_machine
+from benchmarks.measure import (
     GNU_TIME,
     CommandFailed,
     filesystem_used_bytes,
@@ -59,7 +59,7 @@ from .measure import (
     run_timed,
     tree_bytes,
 )
-from .report import (
+from benchmarks.report import (
     Batch,
     Install,
     ManyVenvsResult,
@@ -70,7 +70,7 @@ from .report import (
     markdown,
     write_into,
 )
-from .scenarios import (
+from benchmarks.scenarios import (
     ALL,
     DEFAULT,
     DISK,
@@ -85,7 +85,7 @@ from .scenarios import (
     settle,
     venv_root,
 )
-from .tools import DEFAULT_SET, SETS, Job, Pinst, Tool, git_commit, make_tools, newest_pip
+from benchmarks.tools import DEFAULT_SET, SETS, Job, Pinst, Tool, git_commit, make_tools, newest_pip
 
 DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 DISK_VENVS = 10

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .measure import run_quiet
+from benchmarks.measure import run_quiet
 
 
 @dataclass(frozen=True)

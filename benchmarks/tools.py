@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .measure import CommandFailed, run_quiet
+from benchmarks.measure import CommandFailed, run_quiet
 
 HERE = Path(__file__).resolve().parent
 # The benchmark sets, by the name --set takes: "bench" is the one pinst was tuned on, "data" a
