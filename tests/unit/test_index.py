@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from pinst._core.errors import PinstError
 from pinst.index.finder import DistributionFile, Finder, Page, PageCache, parse_page
 from pinst.network.http import RetryPolicy
-from tests.conftest import SRC
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url
+from tests.support.runner import SRC
 from tests.support.wheels import build_wheel, sha256_of
 
 FAST = RetryPolicy(base_delay=0.001)
 DEMO = canonicalize_name("demo")
-
-
-@pytest.fixture
-def clients() -> Iterator[Clients]:
-    made = Clients()
-    yield made
-    made.close()
 
 
 def finder(

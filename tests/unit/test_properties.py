@@ -33,7 +33,7 @@ from pinst.requirements.parsing import Origin, Pin
 from pinst.requirements.read import read_requirements
 from pinst.unpack.extract import unpack
 from pinst.venv.target import Interpreter, Scheme
-from tests.conftest import Pinst
+from tests.support.runner import Pinst
 from tests.support.wheels import build_wheel
 
 SETTINGS = settings(

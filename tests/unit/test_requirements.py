@@ -17,8 +17,8 @@ from pinst.requirements.parsing import (
     Pin,
 )
 from pinst.requirements.read import read_requirements
-from tests.conftest import Pinst
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
 from tests.support.wheels import build_wheel
 
 SHA_A = "a" * 64
