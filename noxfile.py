@@ -12,7 +12,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "fuzz", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 UV_VERSION = "0.13.9"
-# uv runs the docs' `uv pip compile` example (tests/e2e/test_doc_examples.py).
+# uv runs the docs' `uv pip compile` example (tests/docs/test_doc_examples.py).
 TEST_DEPS = ["pytest", "hypothesis", f"uv=={UV_VERSION}"]
 # mkfs for the loop-mounted XFS and btrfs tests; nginx serves the benchmark's local index;
 # PyPy is a target tests/e2e/test_pythons.py must cover; zsh and fish run the completion scripts.
@@ -44,8 +44,9 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
-# Inputs per fuzz target in CI, from a fixed seed: a repeatable run of about three minutes on
-# two cores. `nox -s fuzz -- TARGET -max_total_time=600` hunts longer in one target.
+# Inputs per fuzz target in CI, from a fixed seed: a repeatable run, short enough for every CI
+# run (docs/concepts/safety.md gives its length). `nox -s fuzz -- TARGET -max_total_time=600`
+# hunts longer in one target.
 FUZZ_RUNS = {
     "requirements": 20_000,
     "lock": 20_000,
@@ -98,9 +99,8 @@ def bench(session: nox.Session) -> None:
 
     Run as root: it installs nginx (the local index), GNU time (peak memory) and util-linux's
     hardlink (the reclaim scenario) with apt-get if missing, and cross-fs and many-venvs mount a
-    tmpfs. cold-pypi runs too when PyPI answers. The scenarios before many-venvs, reclaim and
-    cold-pypi took about 11 minutes with the default 5 rounds on 2 cores, and about 30 GB of
-    disk until the end (the new ones are not yet measured). Arguments go to the harness:
+    tmpfs. cold-pypi runs too when PyPI answers. A run keeps every venv until it ends, so it
+    needs time and disk (docs/benchmarks.md says how much). Arguments go to the harness:
     `nox -s bench -- --set data --scenarios warm,many-venvs --rounds 3 --venvs 10`.
     """
     install_debian_tools(session)

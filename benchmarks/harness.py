@@ -1,7 +1,7 @@
 """Benchmark pinst against uv and pip: interleaved rounds, medians and ratios, a table in the docs.
 
-Every tool installs one set of pinned wheels, benchmarks/requirements-bench.txt (109 wheels,
-448 MB installed; the default, `--set bench`) or benchmarks/requirements-data.txt (127 wheels
+Every tool installs one set of pinned wheels, benchmarks/requirements-bench.txt (109 wheels;
+the default, `--set bench`) or benchmarks/requirements-data.txt (127 wheels
 of a data-science stack pinst was not tuned on, `--set data`), from one local PEP 503 index
 that nginx serves on 127.0.0.1. Each round runs every tool in turn
 (pinst, uv, pip, pinst, ...), each into a fresh venv made untimed just before, so the machine's
@@ -22,10 +22,11 @@ Scenarios:
   reclaim   --venvs venvs by pip and by uv --link-mode copy, copied twice: `pinst reclaim` on
             one copy, util-linux `hardlink -t` on the other; time, memory and bytes freed
 
-Nothing is deleted until the run ends: on this ext4, deleting venvs slowed the next installs
-two to four times. Needs nginx and GNU time (apt-get install nginx time); `nox -s bench`
-installs them and runs the harness, as root. The wheels are downloaded once into
-~/.cache/pinst-bench/wheels, beside the harness's own up-to-date pip.
+Nothing is deleted until the run ends: on an ext4 without a journal, deleting venvs slows the
+next installs of every tool (docs/internals/benchmark-history.md says by how much, and why).
+Needs nginx and GNU time (apt-get install nginx time); `nox -s bench` installs them and runs the
+harness, as root. The wheels are downloaded once into ~/.cache/pinst-bench/wheels, beside the
+harness's own up-to-date pip.
 
     python -m benchmarks.harness --scenarios cold,warm,noop --rounds 3 --no-write
     python -m benchmarks.harness --set data --scenarios many-venvs,reclaim --venvs 20 --no-write
@@ -49,9 +50,9 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .local_index import LocalIndex, download_wheels, serve
-from .machine import this_machine
-from .measure import (
+from benchmarks.local_index import LocalIndex, download_wheels, serve
+from benchmarks.machine import this_machine
+from benchmarks.measure import (
     GNU_TIME,
     CommandFailed,
     filesystem_used_bytes,
@@ -59,7 +60,7 @@ from .measure import (
     run_timed,
     tree_bytes,
 )
-from .report import (
+from benchmarks.report import (
     Batch,
     Install,
     ManyVenvsResult,
@@ -70,7 +71,7 @@ from .report import (
     markdown,
     write_into,
 )
-from .scenarios import (
+from benchmarks.scenarios import (
     ALL,
     DEFAULT,
     DISK,
@@ -85,7 +86,7 @@ from .scenarios import (
     settle,
     venv_root,
 )
-from .tools import DEFAULT_SET, SETS, Job, Pinst, Tool, git_commit, make_tools, newest_pip
+from benchmarks.tools import DEFAULT_SET, SETS, Job, Pinst, Tool, git_commit, make_tools, newest_pip
 
 DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 DISK_VENVS = 10

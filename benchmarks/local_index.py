@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .measure import run_quiet
-from .tools import clean_environment
+from benchmarks.measure import run_quiet
+from benchmarks.tools import clean_environment
 
 STAMP = ".workload-sha256"
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .machine import Machine
-from .scenarios import Scenario
+from benchmarks.machine import Machine
+from benchmarks.scenarios import Scenario
 
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"

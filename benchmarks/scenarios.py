@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .measure import run_quiet
+from benchmarks.measure import run_quiet
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ ALL = [*TIMED, DISK, MANY_VENVS, RECLAIM]
 # Run unless --scenarios names others: all but cold-pypi, which needs the network and measures
 # it as much as the tools (the harness adds it when PyPI answers).
 DEFAULT = [name for name in ALL if name != "cold-pypi"]
-TMPFS_SIZE = "50%"  # of the memory; each round of cross-fs copies about 1 GB into it
+TMPFS_SIZE = "50%"  # of the memory: each round of cross-fs copies a venv of every tool into it
 
 
 def make_venv(path: Path) -> Path:

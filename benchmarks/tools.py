@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .measure import CommandFailed, run_quiet
+from benchmarks.measure import CommandFailed, run_quiet
 
 HERE = Path(__file__).resolve().parent
 # The benchmark sets, by the name --set takes: "bench" is the one pinst was tuned on, "data" a
@@ -76,7 +76,8 @@ class Tool(ABC):
 
 
 # What the `pinst` command that pip or uv installs runs (its console-script launcher), without
-# `python -m`'s runpy, which a user's `pinst` never imports (about 2 ms).
+# `python -m`'s runpy, which a user's `pinst` never imports (what it would add to each run:
+# docs/internals/benchmark-history.md).
 LAUNCHER = "import sys; from pinst.__main__ import main; sys.argv[0] = 'pinst'; sys.exit(main())"
 
 

@@ -4,7 +4,7 @@ it, so that the reference cannot drift from the code.
 A line ``<!-- pinst-help: cache prune -->`` in a page becomes a text block with the output of
 ``pinst cache prune --help``; ``<!-- pinst-help: -->`` is the top-level ``pinst --help``. The
 help is formatted for a fixed width, so that the built page does not depend on the terminal
-that builds it. tests/unit/test_docs.py checks that every command has its block.
+that builds it. tests/docs/test_docs.py checks that every command has its block.
 """
 
 from __future__ import annotations

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, Run, run_python, site_packages
-from tests.e2e.test_hostile_wheels import NAME, RECORD, hostile
+from tests.support.hostile import NAME, RECORD, hostile
 from tests.support.index_server import JSON_TYPE, Fault, IndexServer, RawPage
+from tests.support.runner import Pinst, Run
+from tests.support.venvs import run_python, site_packages
 from tests.support.wheels import build_wheel, sha256_of
 
 MiB = 1024 * 1024

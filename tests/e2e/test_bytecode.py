@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, site_packages, venv_python
-from tests.e2e.test_install import assert_record_truthful, record_rows
 from tests.support.index_server import IndexServer
+from tests.support.mounts import OWN_CACHE
+from tests.support.runner import Pinst
+from tests.support.venvs import assert_record_truthful, record_rows, site_packages, venv_python
 from tests.support.wheels import build_wheel
 
 CACHE_TAG = f"cpython-{''.join(map(str, __import__('sys').version_info[:2]))}"
 BOOM = "def fail():\n    raise RuntimeError('boom')\n"
-
-# A fresh tmpfs is world-writable and sticky, as /tmp is: pinst's folder there is its user's.
-OWN_CACHE = f".pinst-cache-{os.geteuid()}"
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import shutil
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +16,9 @@ import pytest
 from pinst._core.disk_usage import format_size
 from pinst.cache.layout import Cache
 from pinst.cache.registry import record_install, registered_venvs
-from tests.conftest import Pinst, run_python
 from tests.support.index_server import IndexServer
-from tests.support.mounts import mounted
+from tests.support.runner import Pinst
+from tests.support.venvs import run_python
 from tests.support.wheels import build_wheel, sha256_of
 
 SHARED_CODE = "VALUE = 'shared'\n" * 200
@@ -305,12 +304,6 @@ def test_record_install_merges_and_drops_removed_projects(tmp_path: Path) -> Non
     assert record.entries == {"c": (tmp_path / "y", "2" * 64)}
     assert not record.alive  # no pyvenv.cfg there
     assert [p.name for p in (tmp_path / "cache" / "venvs-v1").iterdir()] == [record.path.name]
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    with mounted("tmpfs", tmp_path / "tmpfs", tmp_path) as mount_point:
-        yield mount_point
 
 
 def test_commands_cover_the_entries_cache_on_another_filesystem(

@@ -7,7 +7,6 @@ installed into real venvs; another installer's distributions are installed by uv
 
 from __future__ import annotations
 
-import glob
 import json
 import shutil
 import subprocess
@@ -22,30 +21,12 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from pinst.install.dependency_check import plain_marker_verdict, plain_verdict
-from tests.conftest import Pinst, Run, site_packages, venv_python
-from tests.e2e.test_warm_imports import imported_at_startup, imported_modules
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst, Run, imported_at_startup, imported_modules
+from tests.support.venvs import other_python, site_packages, venv_python
 from tests.support.wheels import build_wheel, sha256_of
 
 CLEAN = "No broken requirements found.\n"
-
-
-def other_python() -> str | None:
-    """A Python of another minor version than the one running pinst, new enough for the
-    packaging library pinst lends it to probe it (3.10 and later)."""
-    for minor in (13, 12, 10):
-        for candidate in (
-            shutil.which(f"python3.{minor}"),
-            *glob.glob(f"/root/.pyenv/versions/3.{minor}.*/bin/python3.{minor}"),
-        ):
-            if not candidate or minor == sys.version_info[1]:
-                continue
-            runs = subprocess.run(
-                [candidate, "-c", "import venv"], capture_output=True, check=False
-            )
-            if runs.returncode == 0:  # a pyenv shim of an unselected version exits 127
-                return candidate
-    return None
 
 
 def requires(server: IndexServer, name: str, version: str, *dependencies: str) -> Path:
@@ -177,11 +158,13 @@ def test_markers_are_the_target_venvs_and_extras_do_not_count(
     )
 
 
-@pytest.mark.skipif(other_python() is None, reason="needs a second Python version on this machine")
+@pytest.mark.skipif(
+    other_python(10) is None, reason="needs a second Python version on this machine"
+)
 def test_a_marker_is_evaluated_for_the_venvs_python_not_pinsts(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    python = other_python()
+    python = other_python(10)
     assert python is not None
     theirs = subprocess.run(
         [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

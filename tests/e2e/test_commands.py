@@ -12,18 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, run_python, site_packages, venv_python
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
+from tests.support.venvs import run_python, site_packages, venv_python
 from tests.support.wheels import build_wheel
 
-DEMO_DATA = {
+EVERY_KIND_DATA = {
     "scripts": {"demo-tool": "#!python\nprint('tool')\n"},
     "data": {"share/demo/readme.txt": "shared data\n"},
     "headers": {"demo.h": "#define DEMO 1\n"},
 }
 
 
-def demo_wheel(directory: Path) -> Path:
+def demo_wheel_of_every_kind(directory: Path) -> Path:
     """A wheel with every kind of content: packages, a module, scripts, data and headers."""
     return build_wheel(
         directory,
@@ -35,7 +36,7 @@ def demo_wheel(directory: Path) -> Path:
             "demo_module.py": "",
         },
         entry_points={"console_scripts": {"demo": "demo:main"}},
-        data=DEMO_DATA,  # type: ignore[arg-type]
+        data=EVERY_KIND_DATA,  # type: ignore[arg-type]
     )
 
 
@@ -241,7 +242,7 @@ def test_commands_refuse_what_is_not_a_venv(pinst: Pinst, tmp_path: Path, comman
 def test_uninstall_removes_every_file_and_script_and_nothing_else(
     pinst: Pinst, server: IndexServer, venv: Path
 ) -> None:
-    demo_wheel(server.directory)
+    demo_wheel_of_every_kind(server.directory)
     before = files_of(venv)
     pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
     run_python(venv, "import demo.sub, demo_module")  # bytecode that no RECORD lists
@@ -316,7 +317,7 @@ def test_uninstall_drops_the_project_from_the_cache_record(
 def test_a_failed_uninstall_puts_every_file_back(
     pinst: Pinst, server: IndexServer, venv: Path
 ) -> None:
-    demo_wheel(server.directory)
+    demo_wheel_of_every_kind(server.directory)
     pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
     # A RECORD row naming the package directory itself: once its files are moved aside, moving
     # the directory onto their non-empty backup fails (ENOTEMPTY), midway through the removal.
@@ -336,7 +337,7 @@ def test_a_failed_uninstall_puts_every_file_back(
 def test_uninstall_repairs_an_interrupted_run_first(
     pinst: Pinst, server: IndexServer, venv: Path
 ) -> None:
-    demo_wheel(server.directory)
+    demo_wheel_of_every_kind(server.directory)
     pinst("install", "demo==1.0", "--venv", venv, "-i", server.url)
     (venv / ".pinst" / "journal").write_text("present\n")  # as a run killed while changing it
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pinst.cli.parser import build_parser
-from tests.conftest import Pinst
-from tests.unit.test_docs import commands, option_strings
+from tests.support.commands import commands, option_strings
+from tests.support.runner import Pinst
 
 
 @pytest.fixture

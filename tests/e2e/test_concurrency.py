@@ -5,24 +5,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.conftest import Pinst
-from tests.e2e.test_interruptions import fingerprint, many_files, wait_for_pause
 from tests.support.index_server import IndexServer
-from tests.support.wheels import build_wheel, sha256_of
+from tests.support.requirements import pinned
+from tests.support.runner import Pinst, wait_for_pause
+from tests.support.venvs import fingerprint
+from tests.support.wheels import many_files
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
 PROCESSES = 8
 
 
-def pinned(server: IndexServer, name: str) -> str:
-    wheel = build_wheel(server.directory, name, "1.0", files=many_files(name, "1.0"))
-    return f"{name}==1.0 --hash=sha256:{sha256_of(wheel)}\n"
-
-
 def test_eight_processes_share_one_cold_cache(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    lines = {name: pinned(server, name) for name in NAMES}
+    lines = {name: pinned(server, name, files=many_files(name, "1.0")) for name in NAMES}
     # Overlapping sets: each takes four consecutive packages of the six, wrapping around.
     sets = [[NAMES[(start + k) % len(NAMES)] for k in range(4)] for start in range(PROCESSES)]
     files = []
@@ -62,7 +58,9 @@ def test_a_second_pinst_on_the_same_venv_waits_then_has_nothing_to_do(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("".join(pinned(server, name) for name in NAMES[:3]))
+    requirements.write_text(
+        "".join(pinned(server, name, files=many_files(name, "1.0")) for name in NAMES[:3])
+    )
     venv = tmp_path / "venv"
     arguments = ("install", "-r", requirements, "--venv", venv, "-i", server.url)
     first = pinst.start(*arguments, env={"PINST_TEST_PAUSE_AFTER_LINKS": "50"})

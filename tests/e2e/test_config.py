@@ -4,22 +4,13 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
-from tests.conftest import Pinst, Run, run_python
-from tests.support.index_server import IndexServer
-from tests.support.wheels import build_wheel, sha256_of
-
-PIPELINE = "pinst.install.run"
-
-
-def closed_port_url() -> str:
-    """An index URL nothing listens on: any request to it fails at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/simple"
+from tests.support.index_server import IndexServer, closed_port_url
+from tests.support.requirements import pinned_module
+from tests.support.runner import PIPELINE, Pinst, answered_from_stamp
+from tests.support.venvs import run_python
+from tests.support.wheels import build_wheel
 
 
 def user_file(pinst: Pinst) -> Path:
@@ -32,11 +23,6 @@ def effective(pinst: Pinst, *args: str, env: dict[str, str] | None = None) -> di
     run = pinst("config", "--format", "json", *args, env=env)
     settings: dict[str, dict] = json.loads(run.stdout)["settings"]
     return settings
-
-
-def pinned(server: IndexServer, name: str, version: str) -> str:
-    wheel = build_wheel(server.directory, name, version, files={f"{name}.py": f"V = {version!r}\n"})
-    return f"{name}=={version} --hash=sha256:{sha256_of(wheel)}\n"
 
 
 def test_environment_beats_project_file_beats_user_file_beats_default(pinst: Pinst) -> None:
@@ -148,7 +134,7 @@ def test_a_bad_key_or_type_is_one_error_naming_file_and_key(pinst: Pinst) -> Non
 def test_offline_installs_from_a_warm_cache_without_any_request(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    (pinst.cwd / "requirements.txt").write_text(pinned(server, "alpha", "1.0"))
+    (pinst.cwd / "requirements.txt").write_text(pinned_module(server, "alpha", "1.0"))
     build_wheel(server.directory, "beta", "2.0")
     hashed = ("-r", "requirements.txt")
     pinst("install", *hashed, "--venv", tmp_path / "online", "-i", server.url)
@@ -176,9 +162,11 @@ def test_offline_names_the_requirement_whose_wheel_the_cache_lacks(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = pinst.cwd / "requirements.txt"
-    requirements.write_text(pinned(server, "alpha", "1.0"))
+    requirements.write_text(pinned_module(server, "alpha", "1.0"))
     pinst("install", "-r", "requirements.txt", "--venv", tmp_path / "online", "-i", server.url)
-    requirements.write_text(pinned(server, "alpha", "1.0") + pinned(server, "gamma", "3.0"))
+    requirements.write_text(
+        pinned_module(server, "alpha", "1.0") + pinned_module(server, "gamma", "3.0")
+    )
     build_wheel(server.directory, "delta", "1.0")
     requests = server.total_requests()
     offline = ("--venv", tmp_path / "a", "-i", server.url, "--offline")
@@ -214,14 +202,10 @@ def test_offline_with_a_cached_page_but_no_wheel_says_so(
     assert server.total_requests() == requests
 
 
-def answered_from_stamp(run: Run) -> bool:
-    return "Audited" in run.stderr and PIPELINE not in run.stderr
-
-
 def test_a_config_file_edited_or_created_after_an_install_is_not_answered_from_the_stamp(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    (pinst.cwd / "requirements.txt").write_text(pinned(server, "alpha", "1.0"))
+    (pinst.cwd / "requirements.txt").write_text(pinned_module(server, "alpha", "1.0"))
     user = user_file(pinst)
     user.write_text("timeout = 20\n")
     arguments = ("install", "-r", "requirements.txt", "--venv", tmp_path / "v", "-i", server.url)

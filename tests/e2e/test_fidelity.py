@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, site_packages
+from tests.support.runner import Pinst
+from tests.support.venvs import make_venv, site_packages
 
 pytestmark = pytest.mark.network
 
@@ -52,11 +53,6 @@ def pip_install(venv: Path, requirements: Path) -> None:
     )
 
 
-def make_venv(path: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    return path
-
-
 def installed_files(venv: Path) -> dict[str, Path]:
     files = {}
     for path in venv.rglob("*"):
@@ -83,7 +79,7 @@ def entry_point_scripts(venv: Path) -> set[str]:
     return names
 
 
-def record_rows(venv: Path, skipped: set[str]) -> set[tuple[str, ...]]:
+def all_record_rows(venv: Path, skipped: set[str]) -> set[tuple[str, ...]]:
     rows = set()
     for record in site_packages(venv).glob("*.dist-info/RECORD"):
         with open(record, newline="") as file:
@@ -122,9 +118,9 @@ def test_pinst_installs_real_wheels_exactly_as_pip(pinst: Pinst, tmp_path: Path)
     rewritten = {"bin/jsonpointer", "bin/bottle.py"}
     assert (ours / "bin/jsonpointer").read_text().startswith(f"#!{ours}/bin/python\n")
     skipped = generated | rewritten
-    assert record_rows(ours, skipped) == record_rows(theirs, skipped)
+    assert all_record_rows(ours, skipped) == all_record_rows(theirs, skipped)
     for name in (*generated, *rewritten):
-        assert any(row[0] == name for row in record_rows(ours, set())), name
+        assert any(row[0] == name for row in all_record_rows(ours, set())), name
 
     # Covered features really were present.
     for expected in (

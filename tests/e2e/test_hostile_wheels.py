@@ -25,21 +25,19 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pinst.wheel.confinement import data_file_problem, path_problem, script_name_problem
-from tests.conftest import Pinst, run_python, site_packages
-from tests.e2e.test_memory import peak_rss_bytes
+from tests.support.hostile import NAME, RECORD, hostile
 from tests.support.index_server import IndexServer, file_path
+from tests.support.runner import Pinst, peak_rss_bytes
+from tests.support.venvs import run_python, site_packages
 from tests.support.wheels import Members, build_wheel, patch_header, record_hash, sha256_of
 
 MARKER = "pinst-escaped"
-NAME = "hostile"
-RECORD = f"{NAME}-1.0.dist-info/RECORD"
 MiB = 1024 * 1024
 
 Snapshot = dict[str, tuple[int, bytes]]
@@ -112,14 +110,6 @@ def assert_marker_nowhere(tmp_path: Path) -> None:
         *Path("/etc").glob(f"*{MARKER}*"),
     ]
     assert found == [], f"a file escaped: {found}"
-
-
-def hostile(
-    server: IndexServer, files: dict[str, bytes | str] | None = None, **options: Any
-) -> Path:
-    """``hostile-1.0-py3-none-any.whl`` on the index, valid but for what ``options`` break."""
-    files = files if files is not None else {f"{NAME}/__init__.py": "x = 1\n"}
-    return build_wheel(server.directory, NAME, "1.0", files=files, **options)
 
 
 def edit_record(edit: Callable[[list[list[str]]], None]) -> Callable[[Members], None]:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
 import json
 import os
-import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, run_python, site_packages, venv_python
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
+from tests.support.venvs import (
+    assert_record_truthful,
+    other_python,
+    record_rows,
+    run_python,
+    site_packages,
+    venv_python,
+)
 from tests.support.wheels import build_wheel, sha256_of
 
 DEMO_DATA = {
@@ -46,23 +49,6 @@ def hashed_requirements(directory: Path, pin: str, wheel: Path) -> Path:
     requirements = directory / "requirements.txt"
     requirements.write_text(f"{pin} --hash=sha256:{sha256_of(wheel)}\n")
     return requirements
-
-
-def record_rows(venv: Path, dist_info: str) -> dict[str, tuple[str, str]]:
-    with open(site_packages(venv) / dist_info / "RECORD", newline="") as record:
-        return {row[0]: (row[1], row[2]) for row in csv.reader(record)}
-
-
-def assert_record_truthful(venv: Path, dist_info: str) -> None:
-    root = site_packages(venv)
-    for path, (digest, size) in record_rows(venv, dist_info).items():
-        target = root / path
-        assert target.is_file(), path
-        if digest:
-            content = target.read_bytes()
-            expected = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=")
-            assert digest == "sha256=" + expected.decode(), path
-            assert int(size) == len(content), path
 
 
 @pytest.mark.parametrize("flavour", ["json", "html"])
@@ -337,31 +323,11 @@ def test_virtual_env_variable_is_the_default_venv(
     run_python(active, "import demo")
 
 
-def other_python() -> str | None:
-    """A Python of another minor version than the one running pinst, if this machine has one."""
-    import glob
-    import sys
-
-    candidates = [
-        *(shutil.which(f"python3.{minor}") for minor in (12, 13, 10, 9)),
-        *sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3.*"), reverse=True),
-    ]
-    for candidate in filter(None, candidates):
-        match = re.fullmatch(r"python3\.(\d+)", Path(candidate).name)
-        # packaging, which pinst lends the target to learn its tags, needs Python 3.9.
-        if not match or int(match[1]) < 9 or int(match[1]) == sys.version_info[1]:
-            continue
-        runs = subprocess.run([candidate, "-c", "import venv"], capture_output=True, check=False)
-        if runs.returncode == 0:  # a pyenv shim of an unselected version exits 127
-            return candidate
-    return None
-
-
-@pytest.mark.skipif(other_python() is None, reason="needs a second Python version on this machine")
+@pytest.mark.skipif(other_python(9) is None, reason="needs a second Python version on this machine")
 def test_wheel_and_markers_follow_the_target_interpreter_not_pinsts(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    python = other_python()
+    python = other_python(9)
     assert python is not None
     version = subprocess.run(
         [python, "-c", "import sys; print('%d%d' % sys.version_info[:2])"],

@@ -7,7 +7,6 @@ generator over the length of an uninterrupted run, so that kills land in every p
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -17,25 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, run_python, site_packages
 from tests.support.index_server import Fault, IndexServer, file_path
-from tests.support.wheels import build_wheel, sha256_of
+from tests.support.runner import Pinst, wait_for_pause
+from tests.support.venvs import fingerprint, run_python, site_packages
+from tests.support.wheels import build_wheel, many_files, sha256_of
 
 TRIALS = 24
 NEW = "2.0"
 OLD = "1.0"
 UPGRADED = ("alpha", "beta")  # installed at OLD before each trial: the kill may hit an upgrade
 FRESH = ("gamma", "delta", "epsilon")
-
-
-def many_files(name: str, version: str) -> dict[str, bytes | str]:
-    """A package big enough that linking it takes a while: 300 modules in 30 folders."""
-    files: dict[str, bytes | str] = {f"{name}/__init__.py": f"VERSION = {version!r}\n"}
-    for folder in range(30):
-        files[f"{name}/part{folder}/__init__.py"] = ""
-        for module in range(10):
-            files[f"{name}/part{folder}/m{module}.py"] = f"# {name} {version} {folder} {module}\n"
-    return files
 
 
 def build_set(server: IndexServer) -> tuple[str, str]:
@@ -54,28 +44,6 @@ def build_set(server: IndexServer) -> tuple[str, str]:
             )
             lines.append(f"{name}=={version} --hash=sha256:{sha256_of(wheel)}\n")
     return "".join(old), "".join(new)
-
-
-def fingerprint(venv: Path) -> dict[str, str]:
-    """Every file pinst manages in the venv, with its content (the venv's path normalised)."""
-    found = {}
-    for path in venv.rglob("*"):
-        relative = path.relative_to(venv).as_posix()
-        if path.is_dir() or relative.startswith((".pinst", "bin/python", "bin/activate")):
-            continue
-        if "__pycache__" in relative or relative in ("pyvenv.cfg", "lib64"):
-            continue
-        content = path.read_bytes().replace(bytes(venv), b"<venv>")
-        if path.name == "RECORD":
-            content = without_script_hashes(content)
-        found[relative] = hashlib.sha256(content).hexdigest()
-    return found
-
-
-def without_script_hashes(record: bytes) -> bytes:
-    """RECORD with the hashes of bin/ scripts left out: they name the venv's own Python."""
-    rows = record.decode().splitlines()
-    return "\n".join(row.split(",")[0] if "/bin/" in row else row for row in rows).encode()
 
 
 def test_sigkill_at_random_moments_is_repaired_by_the_next_run(
@@ -195,14 +163,6 @@ def upgrade_paused_midway(
     )  # see faults.py
     wait_for_pause(venv)
     return before, process
-
-
-def wait_for_pause(venv: Path) -> None:
-    marker = venv / ".pinst" / "test-paused"
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert time.monotonic() < deadline, "pinst never reached the pause"
-        time.sleep(0.02)
 
 
 def children_like(parent: int) -> list[int]:

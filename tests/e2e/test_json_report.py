@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Pinst, Run
 from tests.support.index_server import IndexServer
+from tests.support.requirements import pinned_wheel
+from tests.support.runner import Pinst, Run
 from tests.support.wheels import build_wheel, sha256_of
 
 KEYS = {
@@ -23,12 +24,6 @@ KEYS = {
     "source",
     "link_mode",
 }
-
-
-def pinned(server: IndexServer, name: str, version: str) -> tuple[str, Path]:
-    """Build the wheel on the index; its hashed requirement line and its path."""
-    wheel = build_wheel(server.directory, name, version)
-    return f"{name}=={version} --hash=sha256:{sha256_of(wheel)}\n", wheel
 
 
 def requirements(tmp_path: Path, name: str, *lines: str) -> Path:
@@ -57,8 +52,8 @@ def json_run(pinst: Pinst, command: str, reqs: Path, venv: Path, server: IndexSe
 def test_a_cold_install_reports_each_wheel_fetched_with_its_hash(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    alpha, alpha_wheel = pinned(server, "alpha", "1.0")
-    beta, beta_wheel = pinned(server, "beta", "2.0")
+    alpha, alpha_wheel = pinned_wheel(server, "alpha", "1.0")
+    beta, beta_wheel = pinned_wheel(server, "beta", "2.0")
     reqs = requirements(tmp_path, "r.txt", alpha, beta)
     venv = tmp_path / "venv"
 
@@ -86,7 +81,7 @@ def test_a_cold_install_reports_each_wheel_fetched_with_its_hash(
 def test_a_second_venv_reports_the_wheel_as_already_unpacked(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    alpha, _ = pinned(server, "alpha", "1.0")
+    alpha, _ = pinned_wheel(server, "alpha", "1.0")
     reqs = requirements(tmp_path, "r.txt", alpha)
     json_run(pinst, "install", reqs, tmp_path / "one", server)
 
@@ -98,8 +93,8 @@ def test_a_second_venv_reports_the_wheel_as_already_unpacked(
 def test_an_upgrade_reports_the_previous_version(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    old, _ = pinned(server, "alpha", "1.0")
-    new, new_wheel = pinned(server, "alpha", "2.0")
+    old, _ = pinned_wheel(server, "alpha", "1.0")
+    new, new_wheel = pinned_wheel(server, "alpha", "2.0")
     venv = tmp_path / "venv"
     json_run(pinst, "install", requirements(tmp_path, "old.txt", old), venv, server)
 
@@ -116,7 +111,7 @@ def test_a_repeated_json_install_still_prints_the_report(
 ) -> None:
     """A repeated plain install is answered from the stamp, which prints no JSON: a --json run
     must never write a stamp, so that the same --json command reports again."""
-    alpha, _ = pinned(server, "alpha", "1.0")
+    alpha, _ = pinned_wheel(server, "alpha", "1.0")
     reqs = requirements(tmp_path, "r.txt", alpha)
     venv = tmp_path / "venv"
     json_run(pinst, "install", reqs, venv, server)
@@ -144,7 +139,7 @@ def test_a_repeated_json_install_still_prints_the_report(
 def test_a_plain_install_stamp_does_not_answer_a_json_run(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    alpha, _ = pinned(server, "alpha", "1.0")
+    alpha, _ = pinned_wheel(server, "alpha", "1.0")
     reqs = requirements(tmp_path, "r.txt", alpha)
     venv = tmp_path / "venv"
     pinst("install", "-r", reqs, "--venv", venv, "-i", server.url)
@@ -158,10 +153,10 @@ def test_a_plain_install_stamp_does_not_answer_a_json_run(
 def test_sync_reports_removed_upgraded_and_unchanged(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    old, _ = pinned(server, "old", "1.0")
-    new_old, _ = pinned(server, "old", "2.0")
-    kept, _ = pinned(server, "kept", "1.0")
-    gone, _ = pinned(server, "gone", "1.0")
+    old, _ = pinned_wheel(server, "old", "1.0")
+    new_old, _ = pinned_wheel(server, "old", "2.0")
+    kept, _ = pinned_wheel(server, "kept", "1.0")
+    gone, _ = pinned_wheel(server, "gone", "1.0")
     venv = tmp_path / "venv"
     json_run(pinst, "install", requirements(tmp_path, "a.txt", old, kept, gone), venv, server)
 
@@ -178,8 +173,8 @@ def test_sync_reports_removed_upgraded_and_unchanged(
 def test_a_sync_that_only_removes_reports_the_removals(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    kept, _ = pinned(server, "kept", "1.0")
-    gone, _ = pinned(server, "gone", "1.0")
+    kept, _ = pinned_wheel(server, "kept", "1.0")
+    gone, _ = pinned_wheel(server, "gone", "1.0")
     venv = tmp_path / "venv"
     json_run(pinst, "install", requirements(tmp_path, "a.txt", kept, gone), venv, server)
 
@@ -194,7 +189,7 @@ def test_a_sync_that_only_removes_reports_the_removals(
 
 
 def test_a_reinstall_reports_reinstalled(pinst: Pinst, server: IndexServer, tmp_path: Path) -> None:
-    alpha, _ = pinned(server, "alpha", "1.0")
+    alpha, _ = pinned_wheel(server, "alpha", "1.0")
     reqs = requirements(tmp_path, "r.txt", alpha)
     venv = tmp_path / "venv"
     json_run(pinst, "install", reqs, venv, server)
@@ -222,7 +217,7 @@ def test_a_failed_install_prints_nothing_on_stdout(
 def test_quiet_json_prints_only_the_report(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
-    alpha, _ = pinned(server, "alpha", "1.0")
+    alpha, _ = pinned_wheel(server, "alpha", "1.0")
     reqs = requirements(tmp_path, "r.txt", alpha)
 
     run = pinst("install", "-r", reqs, "--venv", tmp_path / "v", "-i", server.url, "--json", "-q")

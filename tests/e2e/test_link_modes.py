@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
+from tests.support.venvs import site_packages
 from tests.support.wheels import build_wheel
 
 

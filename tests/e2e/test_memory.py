@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst, peak_rss_bytes
+from tests.support.venvs import site_packages
 
 pytestmark = pytest.mark.slow
 
@@ -56,29 +55,6 @@ def write_big_wheel(directory: Path) -> Path:
             "huge-1.0.dist-info/RECORD", "\n".join([*lines, "huge-1.0.dist-info/RECORD,,"])
         )
     return wheel
-
-
-# Linux starts a forked child's peak RSS at its parent's RSS, so the test process, which has
-# just written a 1 GiB file, must not be pinst's parent: a small Python in between runs pinst
-# and reports its children's peak.
-MEASURE = """
-import resource, subprocess, sys
-status = subprocess.run(sys.argv[1:]).returncode
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
-sys.exit(status)
-"""
-
-
-def peak_rss_bytes(pinst: Pinst, *args: str | Path) -> int:
-    result = subprocess.run(
-        [sys.executable, "-c", MEASURE, sys.executable, "-m", "pinst", *map(str, args)],
-        cwd=pinst.cwd,
-        env=pinst.env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return int(result.stdout.strip().splitlines()[-1])
 
 
 def test_a_1_gib_wheel_installs_in_flat_memory(

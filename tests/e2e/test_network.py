@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, Run, run_python, site_packages
 from tests.support.index_server import Fault, IndexServer, closed_port_url, file_path
+from tests.support.runner import Pinst, Run
+from tests.support.venvs import run_python, site_packages
 from tests.support.wheels import build_wheel
 
 STALL_TIMEOUT = "0.5"  # seconds: short, so that a stalled server costs the tests little

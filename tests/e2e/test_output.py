@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst
 from tests.support.index_server import Fault, IndexServer, file_path
+from tests.support.runner import Pinst
 from tests.support.terminal import run_on_terminal
 from tests.support.wheels import build_wheel
 

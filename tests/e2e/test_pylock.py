@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Pinst, site_packages
-from tests.e2e.test_interruptions import fingerprint
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
+from tests.support.venvs import fingerprint, site_packages
 from tests.support.wheels import build_wheel, dist_info, sha256_of
 
 HEADER = 'lock-version = "1.0"\ncreated-by = "hand"\n'

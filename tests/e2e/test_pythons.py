@@ -22,8 +22,9 @@ import packaging
 import pytest
 
 from pinst.venv import probing
-from tests.conftest import Pinst, run_python
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
+from tests.support.venvs import run_python
 from tests.support.wheels import build_wheel
 
 REQUIRED_IN_CI = {("cpython", 3, 9), ("cpython", 3, 12), ("cpython", 3, 13), ("pypy", 3, 9)}

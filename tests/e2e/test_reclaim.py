@@ -22,10 +22,11 @@ from pinst._core.link import hardlink_file
 from pinst.reclaim.link import replace_with_link
 from pinst.reclaim.scan import VerifiedFile
 from pinst.venv.lock import VenvLock
-from tests.conftest import Pinst, run_python
 from tests.support.index_server import Fault, IndexServer, closed_port_url, file_path
 from tests.support.mounts import mounted
+from tests.support.runner import Pinst
 from tests.support.terminal import run_on_terminal
+from tests.support.venvs import run_python
 from tests.support.wheels import build_wheel, record_hash, sha256_of
 
 UV = Path(sys.executable).parent / "uv"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run, site_packages
 from tests.support.index_server import IndexServer
+from tests.support.runner import Run
+from tests.support.venvs import site_packages
 from tests.support.wheels import build_wheel, sha256_of
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]  # pip fetches pinst's dependencies once

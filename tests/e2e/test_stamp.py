@@ -10,16 +10,10 @@ import os
 import shutil
 from pathlib import Path
 
-from tests.conftest import Pinst, Run, run_python, site_packages
 from tests.support.index_server import IndexServer
-from tests.support.wheels import build_wheel, sha256_of
-
-PIPELINE = "pinst.install.run"
-
-
-def pinned(server: IndexServer, name: str, version: str) -> str:
-    wheel = build_wheel(server.directory, name, version, files={f"{name}.py": f"V = {version!r}\n"})
-    return f"{name}=={version} --hash=sha256:{sha256_of(wheel)}\n"
+from tests.support.requirements import pinned_module
+from tests.support.runner import PIPELINE, Pinst, Run, answered_from_stamp
+from tests.support.venvs import run_python, site_packages
 
 
 def install(pinst: Pinst, requirements: Path, venv: Path, server: IndexServer) -> Run:
@@ -35,15 +29,13 @@ def install(pinst: Pinst, requirements: Path, venv: Path, server: IndexServer) -
     )
 
 
-def answered_from_stamp(run: Run) -> bool:
-    return "Audited" in run.stderr and PIPELINE not in run.stderr
-
-
 def test_repeated_install_answers_from_the_stamp_without_network(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(pinned(server, "alpha", "1.0") + pinned(server, "beta", "2.0"))
+    requirements.write_text(
+        pinned_module(server, "alpha", "1.0") + pinned_module(server, "beta", "2.0")
+    )
     venv = tmp_path / "venv"
     first = install(pinst, requirements, venv, server)
     assert PIPELINE in first.stderr and "Installed 2 packages" in first.stderr
@@ -60,7 +52,7 @@ def test_quiet_install_stays_quiet_when_answered_from_the_stamp(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(pinned(server, "alpha", "1.0"))
+    requirements.write_text(pinned_module(server, "alpha", "1.0"))
     venv = tmp_path / "venv"
     arguments = ("install", "-q", "-r", requirements, "--venv", venv, "-i", server.url)
     pinst(*arguments)
@@ -71,8 +63,8 @@ def test_an_edited_requirements_file_is_read_again_even_with_its_mtime_restored(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(pinned(server, "alpha", "1.0"))
-    upgrade = pinned(server, "alpha", "2.0")  # same length: only the content differs
+    requirements.write_text(pinned_module(server, "alpha", "1.0"))
+    upgrade = pinned_module(server, "alpha", "2.0")  # same length: only the content differs
     venv = tmp_path / "venv"
     install(pinst, requirements, venv, server)
     before = requirements.stat()
@@ -89,7 +81,9 @@ def test_a_package_removed_behind_pinst_is_put_back(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(pinned(server, "alpha", "1.0") + pinned(server, "beta", "2.0"))
+    requirements.write_text(
+        pinned_module(server, "alpha", "1.0") + pinned_module(server, "beta", "2.0")
+    )
     venv = tmp_path / "venv"
     install(pinst, requirements, venv, server)
     shutil.rmtree(site_packages(venv) / "beta-2.0.dist-info")  # as `pip uninstall` would
@@ -105,8 +99,8 @@ def test_environment_and_command_line_are_part_of_the_question(
 ) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("alpha==${ALPHA_VERSION}\n")
-    pinned(server, "alpha", "1.0")
-    pinned(server, "alpha", "2.0")
+    pinned_module(server, "alpha", "1.0")
+    pinned_module(server, "alpha", "2.0")
     venv = tmp_path / "venv"
     arguments = ("install", "-r", requirements, "--venv", venv, "-i", server.url)
     pinst(*arguments, env={"ALPHA_VERSION": "1.0"})
@@ -122,7 +116,7 @@ def test_a_change_that_fails_before_touching_the_venv_keeps_the_stamp(
     pinst: Pinst, server: IndexServer, tmp_path: Path
 ) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(pinned(server, "alpha", "1.0"))
+    requirements.write_text(pinned_module(server, "alpha", "1.0"))
     venv = tmp_path / "venv"
     install(pinst, requirements, venv, server)
 

@@ -12,17 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, Run, run_python
-from tests.e2e.test_interruptions import fingerprint, wait_for_pause
 from tests.support.index_server import IndexServer
+from tests.support.requirements import pinned
+from tests.support.runner import Pinst, Run, wait_for_pause
 from tests.support.trees import tree
-from tests.support.wheels import build_wheel, sha256_of
-
-
-def pinned(server: IndexServer, name: str, version: str, **options: object) -> str:
-    """Build the wheel on the index and return its hashed requirement line."""
-    wheel = build_wheel(server.directory, name, version, **options)  # type: ignore[arg-type]
-    return f"{name}=={version} --hash=sha256:{sha256_of(wheel)}\n"
+from tests.support.venvs import fingerprint, run_python
 
 
 def tool(name: str) -> dict[str, dict[str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,14 +15,10 @@ import pytest
 from pinst.venv import facts as interpreter_facts
 from pinst.venv import interpreter, probing, target
 from pinst.venv.interpreter_tags import supported_tags
-from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
+from tests.support.venvs import make_venv, site_packages
 from tests.support.wheels import build_wheel
-
-
-def make_venv(path: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    return path
 
 
 def test_a_second_venv_of_the_same_python_needs_no_probe(

@@ -2,9 +2,9 @@
 
 A warm install of a large set spends most of its serial time before the first link starting
 Python and importing pinst, so each heavy module kept off that path is time every install saves
-(measured with ``-X importtime``; see "What made the warm path fast" in docs/benchmarks.md). With
-PYTHONPROFILEIMPORTTIME set, Python lists every module a run imports: the run is observed from
-outside, as it really runs.
+(measured with ``-X importtime``; see "What made the warm path fast" in
+docs/internals/benchmark-history.md). With PYTHONPROFILEIMPORTTIME set, Python lists every module
+a run imports: the run is observed from outside, as it really runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import Pinst
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst, imported_at_startup, imported_modules
 from tests.support.wheels import build_wheel, sha256_of
 
 # Each with what it costs a warm run, or why a warm run has no use for it.
@@ -49,26 +49,6 @@ REQUIRES = [
     'Requires-Dist: pywin32; (os_name == "nt" and implementation_name != "pypy")'
     ' and extra == "dev"',
 ]
-
-
-def imported_modules(stderr: str) -> set[str]:
-    return {
-        line.rsplit("|", 1)[1].strip()
-        for line in stderr.splitlines()
-        if line.startswith("import time:") and line.count("|") == 2
-    }
-
-
-def imported_at_startup(pinst: Pinst) -> set[str]:
-    """What this Python imports before any program runs (site, .pth files): not pinst's."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "pass"],
-        env=pinst.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return imported_modules(result.stderr)
 
 
 def test_a_warm_install_imports_nothing_it_does_not_need(

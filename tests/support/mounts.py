@@ -20,6 +20,8 @@ MKFS = {
     "btrfs": ["mkfs.btrfs", "-q", "-f"],
 }
 IMAGE_SIZE = 400 * 1024 * 1024  # sparse; btrfs and XFS both accept this size
+# The cache folder pinst makes for itself in a world-writable one (a fresh tmpfs's root).
+OWN_CACHE = f".pinst-cache-{os.geteuid()}"
 
 
 def require_root() -> None:

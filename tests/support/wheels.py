@@ -159,6 +159,16 @@ def patch_header(
     wheel.write_bytes(bytes(data))
 
 
+def many_files(name: str, version: str) -> dict[str, bytes | str]:
+    """A package big enough that linking it takes a while: 300 modules in 30 folders."""
+    files: dict[str, bytes | str] = {f"{name}/__init__.py": f"VERSION = {version!r}\n"}
+    for folder in range(30):
+        files[f"{name}/part{folder}/__init__.py"] = ""
+        for module in range(10):
+            files[f"{name}/part{folder}/m{module}.py"] = f"# {name} {version} {folder} {module}\n"
+    return files
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -1,4 +1,3 @@
 """In-process tests of one part at a time: readers of untrusted input, the finder, downloads
-against a local server, wheel choice, pacing, launchers; the property and fuzz-regression tests;
-the docs held against the code; the benchmark report.
+against a local server, wheel choice, pacing, launchers; the property and fuzz-regression tests.
 """

@@ -6,7 +6,7 @@ import email.utils
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,13 +23,6 @@ from tests.support.index_server import Clients, Fault, IndexServer, closed_port_
 from tests.support.wheels import build_wheel, sha256_of
 
 FAST = RetryPolicy(base_delay=0.001)
-
-
-@pytest.fixture
-def clients() -> Iterator[Clients]:
-    made = Clients()
-    yield made
-    made.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,12 @@ from pinst.index.finder import Finder
 from pinst.index.page_cache import PageCache
 from pinst.index.pages import Page, parse_page
 from pinst.network.retry import RetryPolicy
-from tests.conftest import SRC
 from tests.support.index_server import Clients, Fault, IndexServer, closed_port_url
+from tests.support.runner import SRC
 from tests.support.wheels import build_wheel, sha256_of
 
 FAST = RetryPolicy(base_delay=0.001)
 DEMO = canonicalize_name("demo")
-
-
-@pytest.fixture
-def clients() -> Iterator[Clients]:
-    made = Clients()
-    yield made
-    made.close()
 
 
 def finder(

@@ -1,4 +1,4 @@
-"""The source tree keeps the shape docs/architecture.md describes.
+"""The source tree keeps the shape docs/internals/architecture.md describes.
 
 Each subpackage's ``__init__.py`` is a docstring and nothing else: importing one module of a
 stage (``pinst.cache.manifest``, say) must not import the rest of it, or a warm install would

@@ -35,7 +35,7 @@ from pinst.requirements.model import Origin, Pin
 from pinst.requirements.read import read_requirements
 from pinst.unpack.extract import unpack
 from pinst.venv.interpreter import Interpreter, Scheme
-from tests.conftest import Pinst
+from tests.support.runner import Pinst
 from tests.support.wheels import build_wheel
 
 SETTINGS = settings(

@@ -14,8 +14,8 @@ from pinst._core.errors import PinstError
 from pinst.requirements.model import Origin, Pin
 from pinst.requirements.parsed import ParsedRequirements
 from pinst.requirements.read import read_requirements
-from tests.conftest import Pinst
 from tests.support.index_server import IndexServer
+from tests.support.runner import Pinst
 from tests.support.wheels import build_wheel
 
 SHA_A = "a" * 64

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, site_packages
+from tests.support.runner import Pinst
+from tests.support.venvs import site_packages
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

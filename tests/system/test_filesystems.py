@@ -8,27 +8,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, run_python, site_packages
 from tests.support.index_server import IndexServer
-from tests.support.mounts import disk_usage, free_bytes, mounted
+from tests.support.mounts import OWN_CACHE, disk_usage, free_bytes, mounted
+from tests.support.runner import Pinst
 from tests.support.trees import tree
+from tests.support.venvs import make_venv, run_python, site_packages
 from tests.support.wheels import build_wheel, sha256_of
 
 BIG = 24 * 1024 * 1024  # big enough that a second copy would show in the free space
-# A fresh tmpfs is world-writable and sticky, as /tmp and /dev/shm are: pinst's folder there is
-# named for its user, so that another user cannot make it first.
-OWN_CACHE = f".pinst-cache-{os.geteuid()}"
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    with mounted("tmpfs", tmp_path / "tmpfs", tmp_path) as mount_point:
-        yield mount_point
 
 
 @pytest.fixture
@@ -47,11 +38,6 @@ def install(pinst: Pinst, server: IndexServer, venv: Path, *extra: str, check: b
 
 def blob(venv: Path) -> Path:
     return site_packages(venv) / "bigpkg" / "blob.bin"
-
-
-def make_venv(path: Path) -> Path:
-    subprocess.run(["python3", "-m", "venv", "--without-pip", str(path)], check=True)
-    return path
 
 
 def test_venv_on_another_filesystem_gets_a_cache_there(

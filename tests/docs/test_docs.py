@@ -3,16 +3,15 @@ reachable from the navigation."""
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pinst.cli.parser import build_parser
+from tests.support.commands import HELP_OPTIONS, commands, option_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -20,34 +19,10 @@ CLI_PAGE = DOCS / "cli.md"
 MKDOCS_YML = ROOT / "mkdocs.yml"
 HOOKS = DOCS / "hooks.py"
 
-HELP_OPTIONS = frozenset({"-h", "--help"})
 # Inline code spans and fenced blocks: options count as documented only when shown as code.
 CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
 OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*")
 NAV_PAGE = re.compile(r"^\s*-\s+(?:[^:\n]+:\s+)?([\w./-]+\.md)\s*$", re.MULTILINE)
-
-
-def commands(
-    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
-    """Every (command path, parser) pair, the top-level parser first, then each subcommand."""
-    yield path, parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, subparser in action.choices.items():
-                yield from commands(subparser, (*path, name))
-
-
-def option_strings() -> list[tuple[str, str]]:
-    """(command, option) for every option of every command, without -h/--help."""
-    found = []
-    for path, parser in commands(build_parser()):
-        command = " ".join(("pinst", *path))
-        for action in parser._actions:
-            for option in action.option_strings:
-                if option not in HELP_OPTIONS:
-                    found.append((command, option))
-    return found
 
 
 def documented_options() -> set[str]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.conftest import Pinst, run_python
-from tests.e2e.test_interruptions import fingerprint
 from tests.support.index_server import IndexServer
 from tests.support.mounts import mounted, remount_read_only
+from tests.support.runner import Pinst
 from tests.support.trees import tree
+from tests.support.venvs import fingerprint, run_python
 from tests.support.wheels import build_wheel
 
 BIG = 6 * 1024 * 1024  # random, so it stays this big in the wheel too

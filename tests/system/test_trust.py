@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Pinst, site_packages
 from tests.support.index_server import IndexServer
-from tests.support.mounts import mounted, require_root
+from tests.support.mounts import OWN_CACHE, mounted, require_root
+from tests.support.runner import Pinst
+from tests.support.venvs import site_packages
 from tests.support.wheels import build_wheel, sha256_of
 
 REAL = "X = 'from the wheel'\n"
 PLANTED = "X = 'planted by nobody'\n"
-OWN_CACHE = f".pinst-cache-{os.geteuid()}"  # pinst's own folder in a world-writable one
 
 
 @pytest.fixture
