@@ -20,7 +20,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pinst._core.errors import PinstError, naming
@@ -39,6 +39,7 @@ from pinst.wheel.confinement import NAME_MAX
 from pinst.wheel.container import WheelArchive
 from pinst.wheel.dependencies import parse_requires_dist
 from pinst.wheel.errors import InvalidWheel
+from pinst.wheel.filename import checked_wheel_filename
 from pinst.wheel.record import WheelRecord
 
 # A failed create that the wheel causes (names that collide here, or that this filesystem cannot
@@ -131,7 +132,7 @@ class _WheelExtractor:
         # mkdir is slow on some disks: once per folder ("" is the staging directory).
         self.made_directories = {""}
         try:
-            self.name, self.version, _, _ = parse_wheel_filename(wheel.name)
+            self.name, self.version = checked_wheel_filename(wheel.name)
         except ValueError as error:
             raise InvalidWheel(wheel, str(error)) from None
 
