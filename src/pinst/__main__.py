@@ -4,7 +4,8 @@ A repeated install whose stamp still holds is answered before the command line's
 pipeline are even imported: at that point they would be most of the run's time.
 
 Once the command has finished, pinst leaves without Python's clean-up at exit: tearing down the
-hundred-odd modules a run imports took about 7 ms (a few percent of a warm install), and
+hundred-odd modules a run imports is a measurable part of a warm install (see
+docs/internals/benchmark-history.md, section "What made the warm path fast"), and
 nothing is left to clean up by then: every pool is shut down, every temporary directory
 removed, every lock released by the command itself. Only the output streams need flushing.
 

@@ -17,11 +17,12 @@ from tests.support.index_server import IndexServer
 from tests.support.runner import Pinst, imported_at_startup, imported_modules
 from tests.support.wheels import build_wheel, sha256_of
 
-# Each with what it costs a warm run, or why a warm run has no use for it.
+# Each with why a warm run is better without it, or has no use for it (what each cost: "What made
+# the warm path fast" in docs/internals/benchmark-history.md).
 NOT_ON_THE_WARM_PATH = {
-    "httpx": "about 50 ms with its dependencies; every wheel is in the cache",
+    "httpx": "heavy with its dependencies; every wheel is in the cache",
     "ssl": "only for the network",
-    "dataclasses": "6 ms (it imports inspect and ast), and 0.3 ms for each class it makes",
+    "dataclasses": "it imports inspect and ast, and execs the methods of each class it makes",
     "inspect": "imported by dataclasses",
     "packaging.specifiers": "its regular expressions; pins are compared as strings",
     "zipfile": "only for unpacking",
@@ -35,7 +36,7 @@ NOT_ON_THE_WARM_PATH = {
     "pinst.unpack.bytecode": "only with --compile-bytecode",
     "pinst.venv.interpreter_tags": "only for a new interpreter; the facts cache has them",
     "packaging.tags": "its tags are computed once per interpreter and cached",
-    "packaging.markers": "its parser (25 ms with what it imports); the dependency check judges "
+    "packaging.markers": "its parser, with what it imports; the dependency check judges "
     "the markers real wheels use itself",
     "packaging.requirements": "the dependencies were parsed when the wheel was unpacked",
 }

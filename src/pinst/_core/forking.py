@@ -7,8 +7,9 @@ a lock that another thread holds, forever held in the copy.
 
 pinst starts with Python's cyclic garbage collector off (``__main__``). A run builds long-lived
 data and next to no reference cycles: modules, requirements, and manifests of tens of thousands
-of rows, whose allocation set off collections that could free nothing (3 to 4 ms of a warm
-install's single-threaded start). At the fork the order is the one CPython documents for
+of rows, whose allocation set off collections that could free nothing, in a warm install's
+single-threaded start (see docs/internals/benchmark-history.md, section "What made the warm
+path fast"). At the fork the order is the one CPython documents for
 ``gc.freeze``: everything allocated so far is frozen, so a collection in a worker never writes
 to the parent's objects and their pages stay shared instead of being copied; then both sides
 collect as usual.

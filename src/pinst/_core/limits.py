@@ -2,29 +2,29 @@
 
 How far a wheel may expand when pinst unpacks it, two limits, both raisable:
 
-- **Unpacked size**: 16 GiB per wheel. PyPI accepts files of at most about 1 GB (its largest,
-  torch and the NVIDIA CUDA libraries, come close) and shared libraries compress two to five
-  times, so the largest real wheels unpack to a few GB. 16 GiB leaves room for the bigger wheels
-  some private indexes serve, and still stops a bomb long before it fills a disk.
+- **Unpacked size**: 16 GiB per wheel. PyPI caps the size of the files it accepts, and the
+  largest real wheels unpack to a few GB. 16 GiB leaves room for the bigger wheels some private
+  indexes serve, and still stops a bomb long before it fills a disk.
 - **Compression ratio**: 200 to 1, checked once a member, or the wheel as a whole, unpacks to more
-  than 64 MiB. Real wheels stay far below that where it applies: in 128 measured (the benchmark
-  set among them), no member over 64 KiB compresses more than 25:1, but for one small shared
-  library padded with zeros to a 2 MiB page boundary, at 224:1. Such libraries are a few MB,
-  below the floor. Members under the floor are not checked one by one, and the
-  wheel-wide check keeps a bomb from splitting itself into many of them. Deflate cannot exceed
-  about 1032:1 anyway, and bzip2 and LZMA, which can, are refused (see ``wheel/container.py``).
+  than 64 MiB. Real wheels stay far below that where it applies; the few small members that do
+  compress further (shared libraries padded with zeros) are below the floor. Members under the
+  floor are not checked one by one, and the wheel-wide check keeps a bomb from splitting itself
+  into many of them. Deflate cannot exceed about 1032:1 anyway, and bzip2 and LZMA, which can,
+  are refused (see ``wheel/container.py``).
+
+The survey of real wheels behind both: docs/concepts/safety.md, "Limits against zip bombs".
 
 How much of other untrusted input pinst reads into memory (``InputLimits``, and the metadata
-limit in ``UnpackLimits``); each is raisable, and docs/concepts/safety.md gives the reasons:
+limit in ``UnpackLimits``); each is raisable:
 
 - **Index page**: 64 MiB, counted both as the bytes on the wire and as those a gzip or deflate
-  ``Content-Encoding`` inflates to. The largest simple pages on PyPI are ddtrace's (21 MB of JSON
-  for 46,724 files); pydantic-core's, grpcio-tools' and grpcio's are 5 to 7 MB.
-- **Requirements or lock file** (``-r``, ``-c``, and the files they include): 16 MiB. A locked
-  file with hashes for 1,000 packages is about 1 MB.
-- **Metadata file inside a wheel** (METADATA, WHEEL, RECORD, entry_points.txt), each: 64 MiB.
-  torch's RECORD, for 12,232 members, is 1.2 MB; the longest METADATA seen (a stub package's
-  embedded README) is 160 KB.
+  ``Content-Encoding`` inflates to: several times the largest simple page on PyPI.
+- **Requirements or lock file** (``-r``, ``-c``, and the files they include): 16 MiB, far above
+  a locked file with hashes for a thousand packages.
+- **Metadata file inside a wheel** (METADATA, WHEEL, RECORD, entry_points.txt), each: 64 MiB, far
+  above the largest RECORD and METADATA seen.
+
+The sizes seen on PyPI behind each: docs/concepts/safety.md, "Limits on what pinst reads".
 
 One requirement (what a line says before its options) may be at most ``MAX_REQUIREMENT_LENGTH``
 characters: a fixed limit, since no name, URL or marker comes near it.

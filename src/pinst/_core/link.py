@@ -125,8 +125,9 @@ class TreeLinker:
 
     ``function`` is the link strategy's (``Linker.function``). For plain hard links the two
     roots are held open and each link is made relative to them, so the kernel resolves a few
-    path components instead of two absolute paths of a dozen: for the benchmark's 21,871
-    links, 10 to 15% less system time. Any other function (another mode, or one a test wraps
+    path components instead of two absolute paths of a dozen, which takes measurably less
+    system time (see docs/internals/benchmark-history.md, section "Where pinst is behind uv,
+    session by session"). Any other function (another mode, or one a test wraps
     with a fault point) gets the two absolute paths. A file already at the destination is
     replaced, never written through: it may be a hard link into the cache.
     """

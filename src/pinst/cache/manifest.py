@@ -49,7 +49,7 @@ class FileRecord(NamedTuple):
 
 class Manifest:
     """An entry's manifest: a plain class, read-only by convention, not a dataclass (see "What
-    made the warm path fast" in docs/benchmarks.md)."""
+    made the warm path fast" in docs/internals/benchmark-history.md)."""
 
     def __init__(
         self,

@@ -135,8 +135,9 @@ def same_version(pin: Pin) -> Callable[[str], bool]:
     ``===``.
 
     The answer is kept per version text: a project's page repeats each version in dozens of
-    filenames (PyPI lists 14,917 files for pydantic-core), and parsing a version costs more than
-    looking it up.
+    filenames (PyPI lists thousands of files for some projects: see
+    docs/internals/benchmark-history.md, section "Cold installs from PyPI: the pages"), and
+    parsing a version costs more than looking it up.
     """
     pinned = pin.version
     wanted = None if pinned is None or pin.arbitrary_equality else _parse_version(pinned)

@@ -49,7 +49,8 @@ def parse_page(
 
     ``wanted`` is asked before anything else is made of a file: PyPI's pages for a large set of
     projects list tens of thousands of files, and making an object of each costs far more than
-    the few a pin needs (the figures are in the benchmark docs).
+    the few a pin needs (see docs/internals/benchmark-history.md, section "Cold installs from
+    PyPI: the pages").
     """
     parse = _parse_json if "json" in page.content_type else _parse_html
     return [

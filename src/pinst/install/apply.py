@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 REQUESTED_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[\[=@;<>!~ ]|$)")
 COMPILE_WORKERS = max(2, os.cpu_count() or 2)  # processes: compiling is CPU-bound
-LINK_WORKERS = max(2, min(8, os.cpu_count() or 2))  # one per core: measured best (GIL, 2 cores)
+# One per core: more threads or processes than cores were slower (the GIL; see
+# docs/internals/benchmark-history.md, section "What made the warm path fast").
+LINK_WORKERS = max(2, min(8, os.cpu_count() or 2))
 
 
 def apply_plan(

@@ -2,8 +2,8 @@
 
 Linking a package is system calls (mkdir, link) with a little Python between them. In threads,
 the GIL lets only one run that Python at a time and every hand-over of the GIL wakes a sleeping
-thread; processes share nothing. On the benchmark's 109 wheels (28,000 files, 2 cores) the
-venv changed in 0.84 to 0.92 of the time two threads took (medians of interleaved runs).
+thread; processes share nothing, and changed the benchmark's venv in less time than two
+threads took (see docs/internals/benchmark-history.md, section "What made the warm path fast").
 
 How the work is shared and stopped:
 

@@ -69,9 +69,10 @@ def tls_context() -> ssl.SSLContext:
     """What every connection verifies servers with: certifi's CAs, or those that SSL_CERT_FILE
     or SSL_CERT_DIR name, as httpx itself would choose them.
 
-    Loading the CAs takes about 15 ms, and importing httpx as long again: ``install`` gets both
-    done while the venv's interpreter is probed (a run with a fresh cache), instead of before
-    its first request.
+    Loading the CAs and importing httpx take a noticeable part of a cold start: ``install``
+    gets both done while the venv's interpreter is probed (a run with a fresh cache), instead of
+    before its first request (see docs/internals/benchmark-history.md, section "Where pinst is
+    behind uv, session by session").
     """
     return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
 

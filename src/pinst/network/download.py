@@ -156,9 +156,9 @@ class _Turns:
     Up to eight threads look up and download at once where the index is far enough to need
     them (``network/pace.py``). Bodies that then arrive fast make reading them CPU work, and eight
     threads reading at once on two cores fought over the GIL: taking turns cut the download
-    threads' CPU time, and the cold install of the benchmark's set got about 3% faster, both
-    from a local index with eight threads and from a PyPI mirror with six (see "Where pinst is
-    still behind, and why" in docs/benchmarks.md). A transfer that has waited ``patience``
+    threads' CPU time and made the cold install faster, both from a local index with eight
+    threads and from a PyPI mirror with six (see docs/internals/benchmark-history.md, section
+    "Where pinst is behind uv, session by session"). A transfer that has waited ``patience``
     seconds goes ahead anyway: the ones ahead of it are then held up by the network, not by
     the CPU, and must not hold it up.
     """
@@ -240,9 +240,9 @@ class _Job:
                 sized = True
                 self.on_size(int(length))
             # The pieces as they come off the connection (at most 64 KiB each): re-cutting
-            # them to a fixed size cost 15% of the download time (0.29 against 0.25 s for the
-            # benchmark's 124 MB from a local index, 8 threads). Inflated in bounded steps,
-            # should a server encode them anyway: httpx would inflate a bomb in one go.
+            # them to a fixed size made downloads measurably slower (see "Where pinst is behind
+            # uv" in docs/internals/benchmark-history.md). Inflated in bounded steps, should a
+            # server encode them anyway: httpx would inflate a bomb in one go.
             with self.turns.turn():
                 pieces = http.iter_decoded(response, item.file.url)
                 return self._write(pieces, target, algorithms)

@@ -2,17 +2,18 @@
 
 Running requests at once only hides the time each one waits for the network. An index on this
 machine, or on its network, answers within a millisecond; there, eight threads at once only
-fought over the GIL on two cores (their CPU time was 0.54 to 0.77 s for the benchmark's set,
-against 0.38 to 0.42 s for two threads, and the cold install took 5% longer). A distant index
-answers in tens of milliseconds, and there eight at once are what keeps the cores busy.
+fought over the GIL on two cores: they spent more CPU than two threads did, and the cold
+install took longer (see docs/internals/benchmark-history.md, section "Where pinst is behind
+uv, session by session"). A distant index answers in tens of milliseconds, and there eight at
+once are what keeps the cores busy.
 
 So the jobs start with one slot per core, and the first responses' waits for their headers
 decide how many more to open. By Little's law, keeping ``cores`` busy takes
-``cores * (1 + wait / work)`` jobs in flight, where ``work`` is the CPU one request costs (about
-2 ms: the set's 218 requests cost 0.4 s of the download threads' time). The wait used is the
-shortest of the first ``SAMPLE`` responses: the network's share, without what the threads' own
-start-up and contention add to some of them (the very first responses from an index on this
-machine took 2 to 4 ms, the later ones under 1).
+``cores * (1 + wait / work)`` jobs in flight, where ``work`` is the CPU one request costs
+(``WORK_PER_REQUEST``, measured on the benchmark's set: see the history page above). The wait
+used is the shortest of the first ``SAMPLE`` responses: the network's share, without what the
+threads' own start-up and contention add to some of them (the very first responses from an
+index on the same machine take longer than the later ones).
 """
 
 from __future__ import annotations

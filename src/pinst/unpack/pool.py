@@ -2,8 +2,8 @@
 
 Unpacking is CPU work done in Python: inflating, hashing every member against RECORD, and the
 per-file overhead of creating tens of thousands of files. Threads cannot spread it over cores
-(the GIL), processes can: on the benchmark's 109 wheels on 2 cores, 3.5 s in one process against
-1.9 s in two. The workers start before the downloads do, and each wheel is handed to them the
+(the GIL), processes can (see docs/internals/benchmark-history.md, section "What made the warm
+path fast"). The workers start before the downloads do, and each wheel is handed to them the
 moment it is downloaded and verified, so unpacking overlaps downloading.
 
 Small jobs stay in this process, where starting workers would cost more than it saves.
@@ -51,7 +51,7 @@ class Unpacker:
 
     The workers take the largest wheel waiting, not the first to arrive: downloads finish small
     wheels first and the largest last, and a large wheel unpacked last runs on alone while the
-    other cores idle (numpy alone, 0.5 s at the end of the benchmark's cold install).
+    other cores idle (numpy did so at the end of the benchmark's cold install).
     """
 
     def __init__(
@@ -211,8 +211,9 @@ def _unpack_in_worker(
     """The entry and its manifest, or ("error", message): pinst's errors do not all survive
     pickling.
 
-    The manifest goes back pickled, not read back from the entry: parsing 109 manifests' JSON
-    took 30 ms of the main thread, holding the GIL the download threads need.
+    The manifest goes back pickled, not read back from the entry: parsing the manifests' JSON
+    again cost the main thread time, holding the GIL the download threads need (see
+    docs/internals/benchmark-history.md, section "Where pinst is behind uv, session by session").
     """
     try:
         entry, manifest = unpack_or_discard(wheel, entries, limits, downloads)

@@ -32,8 +32,9 @@ def inspect_interpreter(
 ) -> Interpreter:
     """Facts about the venv interpreter ``executable``: kept ones if there are, else probed.
 
-    A probe takes about 40 ms, nearly all of it in the other Python: ``while_probing`` runs
-    meanwhile, so that work the run needs next is done in that time, not after it.
+    A probe starts the other Python and spends nearly all its time there: ``while_probing``
+    runs meanwhile, so that work the run needs next is done in that time, not after it (see
+    docs/internals/benchmark-history.md, section "Where pinst is behind uv, session by session").
     """
     prefix = str(executable.absolute().parent.parent)  # <venv>/bin/python
     cached = facts_file(facts_cache, interpreter_key(executable))

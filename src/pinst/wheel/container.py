@@ -13,7 +13,8 @@ and inflated at most ``CHUNK`` bytes per call, so that memory stays flat for a m
 size. Inflating and CRC-32 are zlib-ng's where it is installed (a dependency where it has
 wheels), else the standard zlib's. Both are much faster than going through ``ZipFile.open``,
 whose reader costs Python and system calls for each member (a seek and a read for every piece,
-through a shared file object): see docs/benchmarks.md.
+through a shared file object): see docs/internals/benchmark-history.md, section "What made the
+warm path fast".
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
     import zlib
 else:
     try:
-        # Inflates in about half the time of the standard zlib, and computes CRC-32 faster.
+        # Inflates faster than the standard zlib, and computes CRC-32 faster (see "What made
+        # the warm path fast" in docs/internals/benchmark-history.md).
         from zlib_ng import zlib_ng as zlib
     except ImportError:  # not installed, or no wheel for this platform: slower, the same
         import zlib
@@ -279,7 +281,8 @@ class WheelArchive:
         pread and inflated with one call, under the same checks as ``_chunks``.
 
         Nearly every member of real wheels is this small, and going around ``_chunks`` and its
-        three generators takes a little off unpacking (see docs/benchmarks.md).
+        three generators takes a little off unpacking (see "Where pinst is behind uv, session by
+        session" in docs/internals/benchmark-history.md).
         """
         data = self._read_at(info.filename, self.data_offsets[info.filename], info.compress_size)
         content = data

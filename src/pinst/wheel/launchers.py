@@ -2,8 +2,9 @@
 
 The bytes are those of ``installer``'s ``Script.generate(python, "posix")``, which pip and uv
 also write (a test compares them for simple, long and spaced interpreter paths). pinst renders
-them itself because importing ``installer`` takes 20-40 ms (its package imports ``email``), a
-tenth of a whole warm install of a large set.
+them itself because importing ``installer`` (its package imports ``email``) is a large part of a
+whole warm install's time (see docs/internals/benchmark-history.md, section "What made the warm
+path fast").
 """
 
 from __future__ import annotations
