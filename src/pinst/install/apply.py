@@ -29,7 +29,6 @@ from pinst.install.transaction import STOPPING, PackageChange, change_venv, remo
 from pinst.output.report import Reporter, format_duration, summary_line
 from pinst.requirements.model import Pin, RequirementSet
 from pinst.venv.installed import InstalledDistribution
-from pinst.venv.stamp import remove_stamp
 from pinst.venv.target import venv_python
 
 if TYPE_CHECKING:
@@ -95,7 +94,6 @@ def _link_into_venv(
         )
     bytecode = _bytecode(run, prepared, entries.cache) if link.compile_bytecode else {}
     reporter.detail(f"Linking with {linker.mode.value} from {entries.cache.entries}{_why(linker)}")
-    remove_stamp(str(venv.path))  # from here on the venv changes: see venv/stamp.py
     with reporter.phase("link"):
         _materialise_all(run, prepared, plan.removals, linker, bytecode)
     return linker

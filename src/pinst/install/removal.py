@@ -13,7 +13,6 @@ from pinst.cache.registry import forget_projects
 from pinst.install.transaction import change_venv, removal
 from pinst.output.report import Reporter, plural
 from pinst.venv.installed import InstalledDistribution
-from pinst.venv.stamp import remove_stamp
 from pinst.venv.target import Venv
 
 
@@ -30,6 +29,5 @@ def remove_and_report(
 
 
 def remove_distributions(venv: Venv, found: list[InstalledDistribution]) -> None:
-    remove_stamp(str(venv.path))  # from here on the venv changes: see venv/stamp.py
     changes = [removal(item) for item in found]
     change_venv(venv.path, changes, venv.interpreter.scheme.kept_directories(), workers=1)

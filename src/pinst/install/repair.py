@@ -9,7 +9,7 @@ backups; the plan then installs the pinned ones again like any missing package.
 from __future__ import annotations
 
 from pinst._core.names import canonical_name
-from pinst.install.uninstall import uninstall
+from pinst.install.uninstall import recorded_files, uninstall
 from pinst.output.report import Reporter, plural
 from pinst.venv.installed import installed_distributions
 from pinst.venv.stamp import remove_stamp
@@ -26,11 +26,12 @@ def repair_interrupted(venv: Venv, reporter: Reporter) -> None:
         f"a previous pinst run was stopped while changing {plural(len(names), 'package')} in "
         f"{venv.path} ({', '.join(names)}): removing what it left, to install them again."
     )
-    remove_stamp(str(venv.path))
     scheme = venv.interpreter.scheme
     installed = installed_distributions(scheme)
-    for name in names:
-        distribution = installed.get(canonical_name(name))
-        if distribution is not None:
-            uninstall(distribution, str(scheme.data), scheme.kept_directories())
+    left = [installed[key] for key in map(canonical_name, names) if key in installed]
+    # Every RECORD before the first removal, so that one pinst cannot read removes nothing.
+    recorded = [recorded_files(distribution) for distribution in left]
+    remove_stamp(str(venv.path))
+    for distribution, files in zip(left, recorded, strict=True):
+        uninstall(distribution, files, str(scheme.data), scheme.kept_directories())
     end_changes(venv.path)

@@ -1,5 +1,7 @@
 """Change a venv as one unit: every package of a plan, or none of them.
 
+0. The RECORDs of the versions being replaced are read: one pinst cannot read stops the run here,
+   with the venv as it was (its stamp too). Then the stamp goes (``venv/stamp.py``).
 1. The journal names the packages about to change (``venv/state.py``) before the first change.
 2. The versions being replaced are moved aside into a backup directory in the venv, not deleted.
 3. The new versions are materialised.
@@ -18,9 +20,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pinst._core.errors import PinstError, advice_for, describe
-from pinst.install.uninstall import Moved, restore, uninstall
+from pinst.install.uninstall import Moved, recorded_files, restore, uninstall
 from pinst.install.workers import run_tasks
 from pinst.venv.installed import InstalledDistribution
+from pinst.venv.stamp import remove_stamp
 from pinst.venv.state import backup_dir, begin_changes, end_changes
 
 # Set when the run is stopping (a failure, Ctrl-C, SIGTERM): work in flight winds down early.
@@ -58,15 +61,22 @@ def change_venv(
 ) -> None:
     """Apply ``changes`` to the venv, all or nothing; ``keep`` are the scheme's directories,
     which removing old versions never removes. ``on_installed`` follows each change made."""
+    # Every RECORD first: a refusal (not UTF-8, not csv) leaves the venv, its stamp and its
+    # journal as they were, rather than rolling back a transaction half done.
+    replaced = [
+        (change.replaces, recorded_files(change.replaces))
+        for change in changes
+        if change.replaces is not None
+    ]
+    remove_stamp(str(venv))  # from here on the venv changes
     begin_changes(venv, [change.name for change in changes])
     backup = str(backup_dir(venv))
     moved: Moved = []
     try:
         # Old versions go first, one by one: removing them can remove a directory left empty,
         # such as a namespace package's, that another package's install would be creating.
-        for change in changes:
-            if change.replaces is not None:
-                moved += uninstall(change.replaces, str(venv), keep, backup)
+        for distribution, recorded in replaced:
+            moved += uninstall(distribution, recorded, str(venv), keep, backup)
         _install_all(changes, workers, on_installed)
     except OSError as error:
         _roll_back(venv, changes, moved)

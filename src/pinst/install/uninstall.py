@@ -8,14 +8,21 @@ A RECORD is data from the venv, not from pinst: another tool wrote it, or anyone
 to the venv. A row is followed only to a file inside the venv, through no symbolic link that
 leads out of it, and never to one of the venv's own files (its interpreter, activation scripts,
 ``pyvenv.cfg``, pinst's ``.pinst/``: see ``wheel/confinement.py``); other rows are passed over.
+RECORD is read as UTF-8, the wheel spec's encoding, whatever the locale; one that is not UTF-8, or
+not csv that says where each path ends, is refused (``recorded_files``) before anything is removed:
+guessing its paths could leave part of the package behind with its ``.dist-info`` gone.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
+import sys
 from collections.abc import Iterable
 
+from pinst._core.errors import PinstError
 from pinst.venv.installed import InstalledDistribution
 from pinst.wheel.confinement import is_inside, venv_file_problem
 from pinst.wheel.record import parse_record
@@ -25,17 +32,19 @@ Moved = list[tuple[str, str]]  # (where a file was, where it is kept until the r
 
 def uninstall(
     distribution: InstalledDistribution,
+    recorded: list[str],
     venv_root: str,
     keep: Iterable[str] = (),
     backup: str | None = None,
 ) -> Moved:
-    """Remove ``distribution``; empty directories are removed up to, never including, the venv
+    """Remove ``distribution``, whose ``recorded_files`` are ``recorded`` (read by the caller
+    before it changes anything); empty directories are removed up to, never including, the venv
     or a directory in ``keep`` (the scheme's directories: site-packages, bin, include).
 
     With ``backup`` (a directory on the venv's filesystem), files are moved there instead of
     deleted, and the moves are returned so that ``restore`` can put them back.
     """
-    files = _removable(_recorded_files(distribution), venv_root)
+    files = _removable(recorded, venv_root)
     dist_info = str(distribution.dist_info)
     moved: Moved = []
     directories: set[str] = set()
@@ -100,15 +109,42 @@ def _move_aside(path: str, kept: str) -> Moved:
     return [(path, kept)]
 
 
-def _recorded_files(distribution: InstalledDistribution) -> list[str]:
-    # No RECORD, or one that cannot be opened, removes nothing.
+def recorded_files(distribution: InstalledDistribution) -> list[str]:
+    """The absolute, normalised paths ``distribution``'s RECORD lists, not yet confined.
+
+    No RECORD, or one that cannot be opened, lists nothing (the ``.dist-info`` alone goes).
+    Raises ``PinstError`` for a RECORD that is not UTF-8 or not csv: read it before changing
+    anything, so that the refusal leaves the venv as it was.
+    """
+    record = distribution.dist_info / "RECORD"
     try:
-        with open(distribution.dist_info / "RECORD", newline="") as record:
-            rows = parse_record(record)
+        data = record.read_bytes()
     except OSError:
         return []
+    try:
+        # Decoded here, not by open(): the locale's encoding need not be RECORD's.
+        text = data.decode("utf-8")
+        if sys.getfilesystemencoding() != "utf-8":  # an ASCII locale without UTF-8 mode:
+            text = os.fsdecode(data)  # the names on disk are RECORD's UTF-8 bytes
+        rows = parse_record(io.StringIO(text, newline=""), strict=True)
+    except UnicodeDecodeError as error:
+        byte = f"byte 0x{data[error.start]:02x} at offset {error.start}"
+        problem = f"is not UTF-8, as the wheel spec requires ({byte})"
+        raise _unreadable(distribution, problem) from None
+    except csv.Error as error:
+        raise _unreadable(distribution, f"is not a valid csv file ({error})") from None
     root = str(distribution.root)
     return [os.path.normpath(os.path.join(root, row.path)) for row in rows]
+
+
+def _unreadable(distribution: InstalledDistribution, problem: str) -> PinstError:
+    name, dist_info = distribution.name, distribution.dist_info
+    return PinstError(
+        f"cannot remove {name} {distribution.version}: its RECORD ({dist_info / 'RECORD'}) "
+        f"{problem}, so pinst cannot tell which files are {name}'s. Nothing was changed. Remove "
+        f"{name}'s files and its directory {dist_info} by hand, or recreate the venv, then run "
+        "pinst again."
+    )
 
 
 def _unlink(path: str) -> None:

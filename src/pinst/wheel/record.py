@@ -71,13 +71,16 @@ class RecordRow(NamedTuple):
         return self.hash.partition("=")[2]
 
 
-def parse_record(lines: Iterable[str]) -> list[RecordRow]:
+def parse_record(lines: Iterable[str], strict: bool = False) -> list[RecordRow]:
     """The rows of a RECORD read from ``lines`` (a file opened with ``newline=""``, or lines):
     missing fields are empty, extra ones ignored, rows without a path passed over.
 
-    Raises ``csv.Error`` for a field longer than csv allows: each reader decides what that means.
+    Raises ``csv.Error`` for a field longer than csv allows, and with ``strict`` for a quote left
+    open or followed by more than a comma (which no csv writer makes, and after which csv can
+    only guess where a path ends): each reader decides what that means.
     """
-    return [RecordRow._make([*row, "", ""][:3]) for row in csv.reader(lines) if row and row[0]]
+    rows = csv.reader(lines, strict=strict)
+    return [RecordRow._make([*row, "", ""][:3]) for row in rows if row and row[0]]
 
 
 def format_record(rows: Sequence[tuple[str, str, str]]) -> bytes:
