@@ -12,8 +12,9 @@ The ``pinst`` ways inflate as ``src/pinst/wheel/container.py`` does: a member of
 bytes (compressed and not) whole, in one call with room for one byte more than declared, and a
 larger one in steps of at most CHUNK bytes through a decompressor object; the CRC-32 from the
 same library. libdeflate has no streaming decompressor, so its ``pinst`` way streams the large
-members with zlib-ng, as pinst would have to. The ``whole`` ways are each library's best mode:
-every member inflated in one call into a buffer of its declared size, with no bound on memory.
+members with zlib-ng, and computes every CRC-32 with zlib-ng, as pinst does. The ``whole`` ways
+are each library's best mode: every member inflated in one call into a buffer of its declared
+size, with no bound on memory (and libdeflate's own CRC-32).
 
 The libraries are imported by name at run time, so that the module type-checks without them:
 run it with a Python that has them (``pip install isal deflate zlib-ng`` in a scratch venv).
@@ -57,7 +58,7 @@ class ZlibLike(Protocol):
 
     def decompress(self, data: bytes, wbits: int, bufsize: int, /) -> bytes: ...
 
-    def crc32(self, data: bytes, value: int = 0, /) -> int: ...
+    def crc32(self, data: bytes | bytearray, value: int = 0, /) -> int: ...
 
 
 class Libdeflate(Protocol):
@@ -153,7 +154,7 @@ def libdeflate_as_pinst(libdeflate: Libdeflate, streaming: ZlibLike) -> Way:
         for member in members:
             if member.small:
                 content = libdeflate.deflate_decompress(member.data, member.size + 1)
-                check(member, len(content), libdeflate.crc32(content))
+                check(member, len(content), streaming.crc32(content))
             else:
                 inflate_streamed(streaming, member)
         return len(members)
