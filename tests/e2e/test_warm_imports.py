@@ -32,6 +32,7 @@ NOT_ON_THE_WARM_PATH = {
     "pinst.network.download": "only for downloads",
     "pinst.unpack.extract": "only for unpacking",
     "pinst.wheel.container": "only for unpacking",
+    "deflate": "only for unpacking (libdeflate, where it is installed)",
     "pinst.requirements.pylock": "only for pylock.toml",
     "pinst.unpack.bytecode": "only with --compile-bytecode",
     "pinst.venv.interpreter_tags": "only for a new interpreter; the facts cache has them",

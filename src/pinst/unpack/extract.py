@@ -335,7 +335,7 @@ def _umask() -> int | None:
     return None
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
+def _write_all(descriptor: int, data: bytes | bytearray) -> None:
     # Plain os.write, not a file object per member: tens of thousands of them. It may write less
     # than asked (a disk that fills up), then the rest goes in another call, or fails.
     written = os.write(descriptor, data)

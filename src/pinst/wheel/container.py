@@ -10,11 +10,12 @@ another size, or another CRC-32, than its zip headers declare.
 zipfile only reads the central directory. Each member's data is read here with ``pread``, from
 where its local header says it starts and never past the compressed size its entry declares,
 and inflated at most ``CHUNK`` bytes per call, so that memory stays flat for a member of any
-size. Inflating and CRC-32 are zlib-ng's where it is installed (a dependency where it has
-wheels), else the standard zlib's. Both are much faster than going through ``ZipFile.open``,
-whose reader costs Python and system calls for each member (a seek and a read for every piece,
-through a shared file object): see docs/internals/benchmark-history.md, section "What made the
-warm path fast".
+size. A member small enough to be read whole is inflated by libdeflate where it is installed
+(the ``deflate`` package, a dependency where it has wheels), in one call; streaming and CRC-32
+are zlib-ng's where it is installed (likewise), else the standard zlib's. Each is much faster
+than going through ``ZipFile.open``, whose reader costs Python and system calls for each member
+(a seek and a read for every piece, through a shared file object): see "What made the warm path
+fast" and "Inflating" in docs/internals/benchmark-history.md.
 """
 
 from __future__ import annotations
@@ -25,17 +26,28 @@ import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pinst._core.disk_usage import format_size
 from pinst._core.limits import RATIO_FLOOR, GiB, MiB, UnpackLimits
 from pinst.wheel.confinement import data_file_problem, path_problem
 from pinst.wheel.errors import InvalidWheel, WheelTooLarge
 
+
+class Libdeflate(Protocol):
+    """What is used of the ``deflate`` package, which this module type-checks without."""
+
+    DeflateError: type[Exception]
+
+    def deflate_decompress(self, data: bytes, originalsize: int, /) -> bytearray: ...
+
+
 if TYPE_CHECKING:
     # Checked as the standard zlib, whose API zlib-ng copies: zlib-ng's own stubs declare
     # ``error`` as an exception instance, which an ``except`` cannot name.
     import zlib
+
+    libdeflate: Libdeflate | None
 else:
     try:
         # Inflates faster than the standard zlib, and computes CRC-32 faster (see "What made
@@ -43,6 +55,14 @@ else:
         from zlib_ng import zlib_ng as zlib
     except ImportError:  # not installed, or no wheel for this platform: slower, the same
         import zlib
+    try:
+        # Inflates a whole buffer faster than zlib-ng, but cannot stream and gives no reason
+        # for a failure: it takes only what _small_content reads whole, and a stream it refuses
+        # goes through zlib's API again for the reason (see "Inflating" in
+        # docs/internals/benchmark-history.md).
+        import deflate as libdeflate
+    except ImportError:  # not installed, or no wheel for this platform: zlib's API inflates all
+        libdeflate = None
 
 CHUNK = 1024 * 1024
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
@@ -225,7 +245,7 @@ class WheelArchive:
 
     # -- A member's bytes, held to its headers while they are read -----------------------------
 
-    def pieces(self, info: zipfile.ZipInfo) -> Iterable[bytes]:
+    def pieces(self, info: zipfile.ZipInfo) -> Iterable[bytes | bytearray]:
         """The member's bytes, in pieces of at most ``CHUNK`` bytes: one piece, read at once,
         for a member that small (nearly all of them), else read as they are used."""
         if info.compress_size <= CHUNK and info.file_size <= CHUNK:
@@ -276,7 +296,7 @@ class WheelArchive:
             yield chunk
         self._check_whole(info, size, crc)
 
-    def _small_content(self, info: zipfile.ZipInfo) -> bytes:
+    def _small_content(self, info: zipfile.ZipInfo) -> bytes | bytearray:
         """The whole of a member of at most CHUNK bytes (compressed and not), read with one
         pread and inflated with one call, under the same checks as ``_chunks``.
 
@@ -285,18 +305,30 @@ class WheelArchive:
         session" in docs/internals/benchmark-history.md).
         """
         data = self._read_at(info.filename, self.data_offsets[info.filename], info.compress_size)
-        content = data
+        content: bytes | bytearray = data
         if info.compress_type != zipfile.ZIP_STORED:
-            inflater = zlib.decompressobj(RAW_DEFLATE)
-            try:
-                # One byte more than declared: enough to tell a longer stream, not a bomb's worth.
-                content = inflater.decompress(data, info.file_size + 1)
-            except zlib.error as error:
-                raise self._damaged(info.filename, error) from None
-            if len(content) <= info.file_size and not inflater.eof:
-                raise self._damaged(info.filename, "it ends before its end-of-stream marker")
+            content = self._inflated_whole(info, data)
         self._check_not_longer(info, len(content))
         self._check_whole(info, len(content), zlib.crc32(content))
+        return content
+
+    def _inflated_whole(self, info: zipfile.ZipInfo, data: bytes) -> bytes | bytearray:
+        """The deflate stream ``data`` inflated in one call, into room for one byte more than
+        declared: enough to tell a longer stream, not a bomb's worth."""
+        if libdeflate is not None:
+            try:
+                return libdeflate.deflate_decompress(data, info.file_size + 1)
+            except libdeflate.DeflateError:
+                # Damaged, cut short or longer than room: zlib's API tells which, in the same
+                # words with libdeflate or without it.
+                pass
+        inflater = zlib.decompressobj(RAW_DEFLATE)
+        try:
+            content = inflater.decompress(data, info.file_size + 1)
+        except zlib.error as error:
+            raise self._damaged(info.filename, error) from None
+        if len(content) <= info.file_size and not inflater.eof:
+            raise self._damaged(info.filename, "it ends before its end-of-stream marker")
         return content
 
     def _check_not_longer(self, info: zipfile.ZipInfo, size: int) -> None:
