@@ -209,14 +209,16 @@ class Bench:
         if on_tmpfs and (why := can_mount()):
             result.notes.append(f"skipped: {why}")
             return result
-        with venv_root(scenario, self.work) as root:
-            for tool in self.tools:
-                result.batches[tool.name] = self.batch(scenario, tool, root, count)
-                batch = result.batches[tool.name]
-                say(
-                    f"{name} {tool.name}: {count} venvs in {batch.seconds:.2f} s, "
-                    f"{batch.disk_bytes / 2**20:,.0f} MiB, {batch.peak_rss_kib // 1024} MiB peak"
-                )
+        for tool in self.tools:
+            # A root of its own for each tool, and on the tmpfs a tmpfs of its own, unmounted
+            # after it: the venvs of two tools that copy every file do not fit in one.
+            own = replace(scenario, name=f"{name}-{tool.name}")
+            with venv_root(own, self.work) as root:
+                batch = result.batches[tool.name] = self.batch(own, tool, root, count)
+            say(
+                f"{name} {tool.name}: {count} venvs in {batch.seconds:.2f} s, "
+                f"{batch.disk_bytes / 2**20:,.0f} MiB, {batch.peak_rss_kib // 1024} MiB peak"
+            )
         return result
 
     def batch(self, scenario: Scenario, tool: Tool, root: Path, count: int) -> Batch:
