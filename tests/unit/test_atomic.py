@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pinst._core import atomic
 from pinst._core.atomic import replacing, write_atomically
 
 
@@ -47,7 +48,8 @@ def test_a_planted_symlink_at_a_temporary_name_is_skipped_not_followed(tmp_path:
     elsewhere.write_text("keep")
     directory = tmp_path / "cache"
     directory.mkdir()
-    for serial in range(200):  # whatever serial this process is at, the names it will try next
+    after = next(atomic._serial)  # the names this process tries next follow this serial
+    for serial in range(after + 1, after + 50):
         (directory / f".page.{os.getpid()}.{serial}.tmp").symlink_to(elsewhere)
     write_atomically(directory / "page", "new")
     assert (directory / "page").read_text() == "new"

@@ -62,4 +62,4 @@ def _create_temporary(directory: str, name: str, mode: int) -> tuple[int, str]:
         try:
             return os.open(temporary, _CREATE, mode), temporary
         except FileExistsError:
-            continue  # left by a killed process that had the same pid: take the next name
+            continue  # a killed process's with the same pid, or a planted link: the next name
