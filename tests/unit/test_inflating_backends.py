@@ -34,14 +34,16 @@ HAS_ZLIB_NG = importlib.util.find_spec("zlib_ng") is not None
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 MiB = 1024 * 1024
 SMALL = "sample/small.txt"  # read and inflated whole
-LARGE = "sample/large.txt"  # over CHUNK: streamed in pieces
+MEDIUM = "sample/medium.txt"  # over CHUNK, and still read and inflated whole
+LARGE = "sample/large.txt"  # over WHOLE: streamed in pieces
 TEXT = b"".join(b"line %d of a text that deflate shrinks\n" % n for n in range(1000))
 FILES: dict[str, bytes] = {
     "sample/__init__.py": b"",
     SMALL: TEXT,
     "sample/empty.txt": b"",
     "sample/noise.bin": os.urandom(200_000),  # stored in deflate's stored blocks
-    LARGE: TEXT * (2 * MiB // len(TEXT)),
+    MEDIUM: TEXT * (2 * container.CHUNK // len(TEXT)),
+    LARGE: TEXT * (container.WHOLE // len(TEXT) + 1),
 }
 
 
@@ -97,6 +99,16 @@ def refusal(wheel: Path) -> str:
 @pytest.fixture
 def wheel(tmp_path: Path) -> Path:
     return build_wheel(tmp_path, "sample", "1.0", files={**FILES})
+
+
+def test_members_up_to_whole_are_read_whole_and_larger_ones_streamed(wheel: Path) -> None:
+    with open(wheel, "rb", buffering=0) as raw, zipfile.ZipFile(raw) as archive:
+        checked = container.WheelArchive(wheel, archive, raw.fileno(), DEFAULT_LIMITS)
+        members = checked.checked_members()
+        assert checked.is_read_whole(members[SMALL])
+        assert checked.is_read_whole(members[MEDIUM])
+        assert not checked.is_read_whole(members[LARGE])
+        assert len(list(checked.pieces(members[LARGE]))) > 1
 
 
 def test_what_pinst_inflates_with_where_each_is_installed() -> None:
@@ -164,9 +176,8 @@ DAMAGES = [flip_data, cut_short, declare_fewer_bytes, declare_one_byte_fewer]
 
 def damages() -> list[object]:
     params: list[object] = []
-    for member in (SMALL, LARGE):
+    for member, where in ((SMALL, "whole"), (MEDIUM, "whole-over-chunk"), (LARGE, "streamed")):
         for damage in [*DAMAGES, declare_another_checksum]:
-            where = "whole" if member == SMALL else "streamed"
             params.append(pytest.param(damage(member), id=f"{damage.__name__}-{where}"))
     return params
 

@@ -9,10 +9,11 @@ another size, or another CRC-32, than its zip headers declare.
 
 zipfile only reads the central directory. Each member's data is read here with ``pread``, from
 where its local header says it starts and never past the compressed size its entry declares,
-and inflated at most ``CHUNK`` bytes per call, so that memory stays flat for a member of any
-size. A member small enough to be read whole is inflated by libdeflate where it is installed
-(the ``deflate`` package, a dependency where it has wheels), in one call; streaming and CRC-32
-are zlib-ng's where it is installed (likewise), else the standard zlib's. Each is much faster
+and a member of up to ``WHOLE`` bytes (nearly all of them, and most of a wheel's bytes) is read
+with one call and inflated with one, by libdeflate where it is installed (the ``deflate``
+package, a dependency where it has wheels). A larger one is inflated at most ``CHUNK`` bytes
+per call, so that memory stays bounded for a member of any size. Streaming and CRC-32 are
+zlib-ng's where it is installed (likewise), else the standard zlib's. Each is much faster
 than going through ``ZipFile.open``, whose reader costs Python and system calls for each member
 (a seek and a read for every piece, through a shared file object): see "What made the warm path
 fast" and "Inflating" in docs/internals/benchmark-history.md.
@@ -57,14 +58,19 @@ else:
         import zlib
     try:
         # Inflates a whole buffer faster than zlib-ng, but cannot stream and gives no reason
-        # for a failure: it takes only what _small_content reads whole, and a stream it refuses
+        # for a failure: it takes only what ``content`` reads whole, and a stream it refuses
         # goes through zlib's API again for the reason (see "Inflating" in
         # docs/internals/benchmark-history.md).
         import deflate as libdeflate
     except ImportError:  # not installed, or no wheel for this platform: zlib's API inflates all
         libdeflate = None
 
-CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024  # the most a streamed member is inflated by per call
+# The largest member read and inflated whole. libdeflate inflates a buffer faster than zlib-ng
+# streams it, and the members between CHUNK and this hold much of a set's bytes (see "Inflating"
+# in docs/internals/benchmark-history.md); a worker then holds at most this and its compressed
+# bytes at once.
+WHOLE = 8 * 1024 * 1024
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 # Stored and deflate are what wheel builders write, and what uv accepts too. bzip2 and LZMA
 # would also let one read expand without bound: zipfile decompresses them with no output limit.
@@ -245,11 +251,16 @@ class WheelArchive:
 
     # -- A member's bytes, held to its headers while they are read -----------------------------
 
+    def is_read_whole(self, info: zipfile.ZipInfo) -> bool:
+        """Whether ``content`` may read this member (at most ``WHOLE`` bytes, compressed and
+        not), rather than ``pieces``."""
+        return info.compress_size <= WHOLE and info.file_size <= WHOLE
+
     def pieces(self, info: zipfile.ZipInfo) -> Iterable[bytes | bytearray]:
-        """The member's bytes, in pieces of at most ``CHUNK`` bytes: one piece, read at once,
-        for a member that small (nearly all of them), else read as they are used."""
-        if info.compress_size <= CHUNK and info.file_size <= CHUNK:
-            return [self._small_content(info)]
+        """The member's bytes, in pieces: one piece for a member that is read whole, else
+        pieces of at most ``CHUNK`` bytes, read as they are used."""
+        if self.is_read_whole(info):
+            return [self.content(info)]
         return self._chunks(info)
 
     def read_text(self, name: str) -> str | None:
@@ -296,19 +307,17 @@ class WheelArchive:
             yield chunk
         self._check_whole(info, size, crc)
 
-    def _small_content(self, info: zipfile.ZipInfo) -> bytes | bytearray:
-        """The whole of a member of at most CHUNK bytes (compressed and not), read with one
-        pread and inflated with one call, under the same checks as ``_chunks``.
+    def content(self, info: zipfile.ZipInfo) -> bytes | bytearray:
+        """The whole of a member that ``is_read_whole``, read with one pread and inflated with
+        one call, under the same checks as ``_chunks``.
 
-        Nearly every member of real wheels is this small, and going around ``_chunks`` and its
-        three generators takes a little off unpacking (see "Where pinst is behind uv, session by
-        session" in docs/internals/benchmark-history.md).
+        Going around ``_chunks`` and its three generators takes a little off unpacking (see
+        "Where pinst is behind uv, session by session" in docs/internals/benchmark-history.md).
         """
         data = self._read_at(info.filename, self.data_offsets[info.filename], info.compress_size)
         content: bytes | bytearray = data
         if info.compress_type != zipfile.ZIP_STORED:
             content = self._inflated_whole(info, data)
-        self._check_not_longer(info, len(content))
         self._check_whole(info, len(content), zlib.crc32(content))
         return content
 
@@ -340,6 +349,7 @@ class WheelArchive:
 
     def _check_whole(self, info: zipfile.ZipInfo, size: int, crc: int) -> None:
         """The size first, then the CRC: a lie about the size is named as one."""
+        self._check_not_longer(info, size)
         if size != info.file_size:
             raise self.fail(
                 f"{info.filename!r} decompresses to {size} bytes, not the {info.file_size} bytes "
