@@ -91,7 +91,9 @@ class Pinst(Tool):
 
     def command(self, job: Job) -> list[str]:
         command = [sys.executable, "-c", LAUNCHER, "install", "-q", "-r", str(job.requirements)]
-        command += ["--venv", str(job.venv), "--cache-dir", str(job.cache)]
+        # No config files, as uv gets --no-config: the harness runs in the checkout, whose
+        # pyproject.toml mentions pinst, and each run would parse it.
+        command += ["--no-config", "--venv", str(job.venv), "--cache-dir", str(job.cache)]
         command += ["--index-url", job.index_url]
         return [*command, "--compile-bytecode"] if job.compile else command
 
