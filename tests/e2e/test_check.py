@@ -20,7 +20,8 @@ from packaging.markers import InvalidMarker, Marker, default_environment
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from pinst.install.dependency_check import plain_marker_verdict, plain_verdict
+from pinst.install.dependency_check import plain_marker_verdict
+from pinst.install.plain_versions import plain_verdict
 from tests.support.index_server import IndexServer
 from tests.support.runner import Pinst, Run, imported_at_startup, imported_modules
 from tests.support.venvs import other_python, site_packages, venv_python
@@ -350,8 +351,39 @@ def test_a_healthy_warm_install_parses_no_marker_and_no_specifier(
 PLAIN_RELEASES = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(
     lambda numbers: ".".join(map(str, numbers))
 )
-ANY_VERSIONS = PLAIN_RELEASES | st.sampled_from(
-    ["1.0rc1", "1.0.post1", "1!1.0", "1.0+local", "1.0.dev0", "2.0a1", "1.0.0.post0"]
+# Pre- and post-releases of the same small releases, in PEP 440's spellings, normal or not.
+SUFFIXES = st.sampled_from(
+    [
+        "a0",
+        "a1",
+        "b2",
+        "rc1",
+        "c1",
+        "a.0",
+        "-a1",
+        "_b",
+        ".rc2",
+        "alpha1",
+        "pre1",
+        "preview2",
+        "RC1",
+        ".post0",
+        ".post1",
+        "post2",
+        "-post1",
+        "-1",
+        ".rev1",
+        ".dev0",
+        "+local",
+        ".post1.dev0",
+    ]
+)
+ANY_VERSIONS = (
+    PLAIN_RELEASES
+    | st.tuples(PLAIN_RELEASES, SUFFIXES).map("".join)
+    | st.sampled_from(
+        ["1.0rc1", "1.0.post1", "1!1.0", "1.0+local", "1.0.dev0", "2.0a1", "1.0.0.post0"]
+    )
 )
 
 
@@ -371,12 +403,23 @@ CLAUSES = (
 ) | ANY_VERSIONS.map(lambda version: f"=={version}.*").filter(valid_specifier)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.lists(CLAUSES, min_size=1, max_size=3), ANY_VERSIONS)
 @example(["<1.0"], "1")  # trailing zeros do not count
 @example([">1"], "1.0.0")
 @example(["==1.0.0"], "1")
 @example(["<2"], "2.0rc1")  # a pre-release of the bound: left to packaging
+@example([">1.0"], "1.0.post1")  # >V allows no post-release of V
+@example([">1.0a1"], "1.0.post1")
+@example([">1.0.post0"], "1.0.post1")
+@example(["<2.0a.0", ">=1.37.4"], "1.44.5")
+@example(["~=0.4.0"], "0.4.1")
+@example(["~=1.4.5a4"], "1.4.9")
+@example(["==1.*"], "1.0.9")
+@example(["==1.0.*"], "1")
+@example(["!=2.9.*"], "2.9.0.post0")
+@example(["==2.9.0.post0"], "2.9.0.post0")
+@example([">=2.7", "<3.0.0"], "2.9.0.post0")
 def test_the_plain_release_shortcut_agrees_with_packaging(clauses: list[str], version: str) -> None:
     specifier = ",".join(clauses)
     verdict = plain_verdict(specifier, version)

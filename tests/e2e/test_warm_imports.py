@@ -45,6 +45,9 @@ NOT_ON_THE_WARM_PATH = {
 # install has markers to judge.
 REQUIRES = [
     "Requires-Dist: beta==1.0",
+    "Requires-Dist: beta~=1.0",
+    "Requires-Dist: gamma<2.0a.0,>=0.9",  # a pre-release bound, spelled as botocore's users do
+    "Requires-Dist: gamma==1.*",
     'Requires-Dist: pytest>=8; extra == "test"',
     "Requires-Dist: colorama; sys_platform == 'win32'",
     'Requires-Dist: tomli>=1.1; python_version < "3.11"',

@@ -17,10 +17,10 @@ read), and the dependencies other distributions have on what it installed or rem
 METADATA, parsed only for the lines naming those).
 
 A warm install must not pay for packaging's parsers: a marker is evaluated only for a dependency
-that is not met (a met one is fine whether it counts or not), and a specifier is judged here
-when it and the installed version hold plain releases only ("1.2", "2.0.1"; ``plain_verdict``),
-so a healthy set of such versions imports neither ``packaging.markers`` nor
-``packaging.specifiers``.
+that is not met (a met one is fine whether it counts or not), and a specifier is judged by
+``install/plain_versions.py`` when it and the installed version are of the common kinds (an
+installed release or post-release; release, pre- and post-release bounds), so a healthy set of
+such versions imports neither ``packaging.markers`` nor ``packaging.specifiers``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinst._core.names import canonical_name
+from pinst.install.plain_versions import plain_verdict
 from pinst.venv.installed import InstalledDistribution, installed_distributions
 from pinst.wheel.dependencies import Dependency, leading_name, parse_requires_dist, requires_dist
 
@@ -39,11 +40,6 @@ if TYPE_CHECKING:
     from pinst.cache.manifest import Manifest
     from pinst.output.report import Reporter
     from pinst.venv.target import Venv
-
-PLAIN_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
-PLAIN_VERSION = re.compile(PLAIN_RELEASE)
-# A clause whose operator compares release numbers only, for a plain release on both sides.
-PLAIN_CLAUSE = re.compile(rf"(>=|<=|==|!=|<|>)({PLAIN_RELEASE})")
 
 
 class Problem(NamedTuple):
@@ -136,35 +132,6 @@ class Checker:
             return True  # a marker this interpreter cannot evaluate: count the dependency
 
 
-def plain_verdict(specifier: str, version: str) -> bool | None:
-    """Does ``specifier`` allow ``version``, when both hold plain releases only; else None.
-
-    Between plain releases (no epoch, pre, post, dev or local part) PEP 440's comparisons are
-    those of the release numbers with trailing zeros dropped ("1.0" == "1"): ``<V`` and ``>V``
-    exclude only V's pre- and post-releases, which are not plain. ``~=``, ``===`` and wildcards
-    are left to packaging.
-    """
-    if not PLAIN_VERSION.fullmatch(version):
-        return None
-    installed = _release(version)
-    for clause in specifier.split(","):
-        plain = PLAIN_CLAUSE.fullmatch(clause.strip())
-        if plain is None:
-            return None
-        operator, bound = plain[1], _release(plain[2])
-        holds = {
-            ">=": installed >= bound,
-            "<=": installed <= bound,
-            "==": installed == bound,
-            "!=": installed != bound,
-            "<": installed < bound,
-            ">": installed > bound,
-        }[operator]
-        if not holds:
-            return False
-    return True
-
-
 def plain_marker_verdict(marker: str, environment: Mapping[str, str]) -> bool | None:
     """The value of a marker built only of ``VARIABLE OP "value"`` comparisons, ``and``, ``or``
     and parentheses, as packaging computes it; None for any other marker.
@@ -244,7 +211,7 @@ def _compare(left: str, operator: str, right: str, is_extra: bool) -> bool:
     """``left OPERATOR right`` as packaging judges it, where that is plain; else _NotPlain."""
     if is_extra:  # extras compare as normalized names
         left, right = canonical_name(left), canonical_name(right)
-    elif VERSION_LIKE.match(right):  # compared as versions: plain releases only
+    elif VERSION_LIKE.match(right):  # compared as versions: of the kinds plain_verdict takes
         verdict = plain_verdict(f"{operator}{right.strip()}", left)
         if verdict is None:
             raise _NotPlain
@@ -254,13 +221,6 @@ def _compare(left: str, operator: str, right: str, is_extra: bool) -> bool:
     if operator == "!=":
         return left != right
     raise _NotPlain
-
-
-def _release(text: str) -> tuple[int, ...]:
-    numbers = [int(part) for part in text.split(".")]
-    while len(numbers) > 1 and numbers[-1] == 0:
-        numbers.pop()
-    return tuple(numbers)
 
 
 def _contains(specifier: str, version: str) -> bool:
