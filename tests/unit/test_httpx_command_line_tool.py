@@ -52,7 +52,8 @@ def test_a_client_is_made_without_loading_httpx_command_line_tool(tmp_path: Path
 def test_httpx_imported_before_pinst_is_left_as_it_is(tmp_path: Path) -> None:
     code = (
         "import httpx\n"
-        "import pinst.network.client\n"
+        "from pinst.network.client import create_client\n"
+        "create_client()\n"
         "import sys\n"
         "print(sys.modules.get('httpx._main'))\n"
     )

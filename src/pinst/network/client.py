@@ -1,16 +1,19 @@
 """The one HTTP client of a run: pooled, redirect-following, honouring proxies and SSL_CERT_FILE.
 
 httpx is imported inside the functions that use it, never at module level: a warm install must
-not pay for importing it.
+not pay for importing it. The first import of a run is here (every other module uses httpx only
+once a client is made), without httpx's command-line tool: ``keep_httpx_tool_out``.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from pinst import __version__
@@ -25,6 +28,24 @@ USER_AGENT = f"pinst/{__version__}"
 DEFAULT_TIMEOUT = 30.0  # seconds; --timeout and PINST_HTTP_TIMEOUT change it
 
 
+def keep_httpx_tool_out() -> None:
+    """Before httpx is first imported: a stand-in for its command-line tool.
+
+    httpx's ``__init__`` imports that tool (``httpx._main``) whenever click, rich and pygments
+    are installed, as they are in many a developer's environment, and the import costs a cold
+    install more than loading the CAs does (see "Where a cold install's time goes" in
+    docs/internals/benchmark-history.md). pinst never runs it.
+    """
+    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+        stand_in = ModuleType("httpx._main", "httpx's command-line tool, not loaded by pinst")
+        stand_in.main = _no_command_line_tool  # type: ignore[attr-defined]
+        sys.modules["httpx._main"] = stand_in
+
+
+def _no_command_line_tool() -> None:
+    raise RuntimeError("httpx's command-line tool is not loaded inside pinst: run `httpx` instead")
+
+
 def create_client(
     timeout: float | None = None, on_latency: Callable[[float], None] | None = None
 ) -> httpx.Client:
@@ -35,6 +56,7 @@ def create_client(
     transfer: a large wheel on a slow but steady connection takes the time it takes.
     ``on_latency`` is told how long each response's headers took to come (see ``network/pace.py``).
     """
+    keep_httpx_tool_out()
     import httpx
 
     return httpx.Client(
@@ -79,6 +101,7 @@ def tls_context() -> ssl.SSLContext:
 
 @functools.cache
 def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    keep_httpx_tool_out()
     import httpx
 
     # httpx reads the two variables itself; they are this cache's key, so a change is seen.
