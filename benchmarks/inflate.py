@@ -8,7 +8,7 @@ inflating and CRC-32 are timed. Each way of inflating is timed once per round, t
 another order each round (interleaved), and the report gives each way's median, fastest and
 slowest round.
 
-The ``pinst`` ways inflate as ``src/pinst/wheel/container.py`` does: a member of at most CHUNK
+The ``pinst`` ways inflate as ``src/pinst/wheel/container.py`` does: a member of at most WHOLE
 bytes (compressed and not) whole, in one call with room for one byte more than declared, and a
 larger one in steps of at most CHUNK bytes through a decompressor object; the CRC-32 from the
 same library. libdeflate has no streaming decompressor, so its ``pinst`` way streams the large
@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 CHUNK = 1024 * 1024  # as in pinst.wheel.container
+WHOLE = 8 * 1024 * 1024  # as in pinst.wheel.container
 RAW_DEFLATE = -15
 LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 DEFAULT_WHEELS = Path.home() / ".cache" / "pinst-bench" / "wheels"
@@ -78,7 +79,7 @@ class Member:
     @property
     def small(self) -> bool:
         """Inflated whole by pinst, in one call."""
-        return len(self.data) <= CHUNK and self.size <= CHUNK
+        return len(self.data) <= WHOLE and self.size <= WHOLE
 
 
 Way = Callable[[Sequence[Member]], int]
