@@ -3,7 +3,8 @@
 
 A warm install checks the dependencies of a hundred-odd distributions, and importing
 ``packaging.specifiers`` (its regular expressions compiled in every run) costs that check more
-than judging every specifier here does. So ``plain_verdict`` takes:
+than judging every specifier here does (see "Levers taken on 2026-12-06" in
+docs/internals/benchmark-history.md). So ``plain_verdict`` takes:
 
 - an installed version that is a release, or a post-release in its normal form: ``2.0.1``,
   ``2.9.0.post0``;

@@ -33,7 +33,7 @@ def keep_httpx_tool_out() -> None:
 
     httpx's ``__init__`` imports that tool (``httpx._main``) whenever click, rich and pygments
     are installed, as they are in many a developer's environment, and the import costs a cold
-    install more than loading the CAs does (see "Where a cold install's time goes" in
+    install more than loading the CAs does (see "Levers taken on 2026-12-06" in
     docs/internals/benchmark-history.md). pinst never runs it.
     """
     if "httpx" not in sys.modules and "httpx._main" not in sys.modules:

@@ -67,9 +67,9 @@ else:
 
 CHUNK = 1024 * 1024  # the most a streamed member is inflated by per call
 # The largest member read and inflated whole. libdeflate inflates a buffer faster than zlib-ng
-# streams it, and the members between CHUNK and this hold much of a set's bytes (see "Inflating"
-# in docs/internals/benchmark-history.md); a worker then holds at most this and its compressed
-# bytes at once.
+# streams it, and the members between CHUNK and this hold much of a set's bytes (see "Levers
+# taken on 2026-12-06" in docs/internals/benchmark-history.md); a worker then holds at most this
+# and its compressed bytes at once.
 WHOLE = 8 * 1024 * 1024
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 # Stored and deflate are what wheel builders write, and what uv accepts too. bzip2 and LZMA
