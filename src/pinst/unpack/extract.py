@@ -314,11 +314,10 @@ def import_metadata_parsers() -> None:
     """Import what unpacking needs only once it reads a wheel's metadata.
 
     Unpacking runs in forked workers: a parent that calls this before forking spares each of
-    them the import. ``install`` does it while the interpreter is probed, when it waits anyway.
+    them the import. ``install`` does it while the interpreter is probed.
     """
     import email.parser  # noqa: F401
 
-    import installer.utils  # noqa: F401
     import packaging.requirements  # noqa: F401
 
     import pinst.unpack.entry_points  # noqa: F401
