@@ -24,6 +24,7 @@ import re
 from typing import NamedTuple
 
 RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+RELEASE_ONLY = re.compile(RELEASE)  # a prefix before ".*"
 # An installed version judged here: a release, with a post-release in its normal form.
 INSTALLED = re.compile(rf"({RELEASE})(?:\.post([0-9]+))?")
 # A bound: a release, with a pre-release in any of PEP 440's spellings or a post-release in its
@@ -56,15 +57,15 @@ def plain_verdict(specifier: str, version: str) -> bool | None:
         if parts is None:
             return None
         holds = _holds(installed, parts[1], parts[2])
-        if holds is None or not holds:
-            return holds
+        if not holds:
+            return holds  # False, or None for a clause packaging must judge
     return True
 
 
 def _holds(installed: PlainVersion, operator: str, bound_text: str) -> bool | None:
     if bound_text.endswith(".*"):
         prefix = bound_text[:-2]
-        if operator not in ("==", "!=") or not re.fullmatch(RELEASE, prefix):
+        if operator not in ("==", "!=") or not RELEASE_ONLY.fullmatch(prefix):
             return None
         matches = _has_prefix(installed, _numbers(prefix))
         return matches if operator == "==" else not matches

@@ -195,21 +195,16 @@ class _WheelExtractor:
         return len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts"
 
     def _copy_member(self, info: zipfile.ZipInfo, hasher: hashlib._Hash, mode: int) -> int:
+        size = 0
         descriptor = self._create(info.filename, mode)
         try:
-            if self.archive.is_read_whole(info):  # nearly every member: no loop, no generator
-                content = self.archive.content(info)
-                hasher.update(content)
-                _write_all(descriptor, content)
-                return len(content)
-            size = 0
             for chunk in self.archive.pieces(info):
                 hasher.update(chunk)
                 _write_all(descriptor, chunk)
                 size += len(chunk)
-            return size
         finally:
             os.close(descriptor)
+        return size
 
     def _create(self, name: str, mode: int) -> int:
         """A new file for the member: never one that an earlier member already created.
