@@ -31,7 +31,6 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -39,8 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.harness import cache_home, wheels_directory
-from benchmarks.local_index import download_wheels, serve
+from benchmarks.local_index import download_wheels, nginx_executable, serve
 from benchmarks.measure import CommandFailed
+from benchmarks.scenarios import make_venv
 from benchmarks.tools import CHECKOUT, DEFAULT_SET, SETS, Job, Pinst, Tool, Uv, newest_pip
 
 DEFAULT_DIR = Path("/dev/shm")
@@ -109,7 +109,7 @@ class Times:
 
 def run_measured(tool: Tool, job: Job) -> Times:
     """Wall time of the tool's install, and the CPU time of its whole process tree."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(job.venv)], check=True)
+    make_venv(job.venv)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(tool.command(job), env=tool.environment(), capture_output=True)
@@ -156,9 +156,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if nginx is None:
-        raise SystemExit("nginx not found: apt-get install nginx (nox -s bench does, as root)")
+    nginx = nginx_executable()
     home = cache_home()
     home.mkdir(parents=True, exist_ok=True)
     requirements = SETS[args.set]

@@ -50,7 +50,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks.local_index import LocalIndex, download_wheels, serve
+from benchmarks.local_index import LocalIndex, download_wheels, nginx_executable, serve
 from benchmarks.machine import this_machine
 from benchmarks.measure import (
     GNU_TIME,
@@ -429,9 +429,7 @@ def general_notes(tools: list[str], scenarios: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if nginx is None:
-        raise SystemExit("nginx not found: apt-get install nginx (nox -s bench does, as root)")
+    nginx = nginx_executable()
     if not os.access(GNU_TIME, os.X_OK):
         raise SystemExit(f"{GNU_TIME} not found: apt-get install time (nox -s bench does, as root)")
     check_free_space(args.work_root, args.rounds)

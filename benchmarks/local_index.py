@@ -165,6 +165,14 @@ http {{
 """
 
 
+def nginx_executable() -> str:
+    """nginx's path (Debian puts it in /usr/sbin, which a user's PATH may lack), or stop."""
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if found is None:
+        raise SystemExit("nginx not found: apt-get install nginx (nox -s bench does, as root)")
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
